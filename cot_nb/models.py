@@ -12,8 +12,8 @@ import torch.nn.functional as F
 
 # %% auto #0
 __all__ = ['MALLOC_TUNED', 'SEQGAN_PARAM_NAMES', 'tune_malloc', 'LSTMLM', 'init_generator_', 'init_mediator_',
-           'seqgan_param_shapes', 'lstmlm_from_seqgan_params', 'sample_from_logits', 'sample', 'chi_square_pvalue',
-           'count_parameters']
+           'seqgan_param_shapes', 'lstmlm_from_seqgan_params', 'sample_from_logits_reference', 'sample_from_logits',
+           'sample', 'chi_square_pvalue', 'count_parameters']
 
 # %% ../nbs/01_models.ipynb #7ce14df3
 import ctypes, os, sys
@@ -129,13 +129,30 @@ def lstmlm_from_seqgan_params(params:dict, seq_len:int=20, start_token:int=0) ->
     return model.eval().requires_grad_(False)
 
 # %% ../nbs/01_models.ipynb #7aefe001
-def sample_from_logits(logits:torch.Tensor, generator:torch.Generator|None=None, temperature:float=1.0) -> torch.Tensor:
-    "One draw per row of softmax(`logits`/`temperature`) [N, V] by inverse CDF; returns [N] token ids."
+def _scaled_probs(logits:torch.Tensor, temperature:float) -> torch.Tensor:
     if temperature <= 0: raise ValueError(f"temperature={temperature} must be > 0")
-    z = logits if temperature == 1.0 else logits / temperature
-    cdf = torch.softmax(z, -1).cumsum_(-1)  # one fused softmax pass: faster than exp(z - max) on CPU
+    return torch.softmax(logits if temperature == 1.0 else logits / temperature, -1)
+
+def sample_from_logits_reference(logits:torch.Tensor, generator:torch.Generator|None=None, temperature:float=1.0) -> torch.Tensor:
+    "One draw per row of softmax(`logits`/`temperature`) [N, V] by inverse CDF over the full cumulative sum; returns [N] token ids."
+    cdf = _scaled_probs(logits, temperature).cumsum_(-1)
     u = torch.rand(cdf.shape[0], 1, device=cdf.device, dtype=cdf.dtype, generator=generator) * cdf[:, -1:]
     return torch.searchsorted(cdf, u, right=True).squeeze(1).clamp_(max=cdf.shape[1] - 1)
+
+def sample_from_logits(logits:torch.Tensor, generator:torch.Generator|None=None, temperature:float=1.0, block:int=100) -> torch.Tensor:
+    "`sample_from_logits_reference` with a two-level search (blocks of `block` tokens, then inside one block); same uniforms."
+    p = _scaled_probs(logits, temperature)
+    n, V = p.shape; block = min(block, V); n_blocks = -(-V // block)
+    if n_blocks * block != V: p = F.pad(p, (0, n_blocks * block - V))  # zero mass: never drawn
+    p = p.view(n, n_blocks, block)
+    block_mass = p.sum(2)
+    block_cdf = block_mass.cumsum(1)
+    u = torch.rand(n, 1, device=p.device, dtype=p.dtype, generator=generator) * block_cdf[:, -1:]
+    b = torch.searchsorted(block_cdf, u, right=True).clamp_(max=n_blocks - 1)
+    u_in_block = u - (block_cdf.gather(1, b) - block_mass.gather(1, b))
+    inner_cdf = p[torch.arange(n, device=p.device), b.squeeze(1)].cumsum_(1)
+    j = torch.searchsorted(inner_cdf, u_in_block, right=True).clamp_(max=block - 1)
+    return (b * block + j).squeeze(1).clamp_(max=V - 1)
 
 # %% ../nbs/01_models.ipynb #7d6699d7
 @torch.no_grad()
