@@ -12,7 +12,7 @@ from .cot import CoT
 from .mle import MLE
 
 # %% auto #0
-__all__ = ['median_ms', 'count_flops', 'gemm_gflops', 'benchmark', 'format_benchmark']
+__all__ = ['OP_GROUPS', 'median_ms', 'count_flops', 'gemm_gflops', 'time_breakdown', 'benchmark', 'format_benchmark']
 
 # %% ../nbs/09_bench.ipynb #f0be6378
 def _sync(device):
@@ -37,6 +37,30 @@ def gemm_gflops(n:int=2048, device='cpu', repeats:int=10) -> float:
     a, b = torch.randn(n, n, device=device), torch.randn(n, n, device=device)
     return 2 * n ** 3 / (median_ms(lambda: a @ b, 2, repeats, device) / 1000) / 1e9
 
+# %% ../nbs/09_bench.ipynb #750d49ef
+OP_GROUPS = {  # aten op name fragments -> where the time goes
+    'matrix products': ('aten::mm', 'aten::addmm', 'aten::bmm', 'aten::linalg_vecdot'),
+    'softmax and reductions': ('softmax', 'aten::amax', 'aten::sum', 'aten::max', 'aten::logsumexp'),
+    'LSTM layers': ('mkldnn_rnn', 'aten::lstm', 'aten::sigmoid', 'aten::tanh'),
+    'sampling search': ('searchsorted', 'cumsum'),
+    'random numbers': ('bernoulli', 'aten::rand', 'aten::uniform'),
+    'optimizer': ('Optimizer', 'aten::_foreach', 'addcdiv', 'aten::sqrt', 'aten::lerp'),
+}
+
+def time_breakdown(fn, repeats:int=10, warmup:int=2) -> dict:
+    "Milliseconds per call of `fn()` by group of operations (`OP_GROUPS`, the rest as 'other'), from torch's profiler (self CPU time)."
+    from torch.profiler import profile
+    for _ in range(warmup): fn()
+    with profile() as prof:
+        for _ in range(repeats): fn()
+    groups = dict.fromkeys([*OP_GROUPS, 'other'], 0.0)
+    for ev in prof.key_averages():
+        if ev.key.startswith(('Optimizer.step', 'Optimizer.zero_grad')):  # the wrapper's own time; its ops are counted below
+            groups['optimizer'] += ev.self_cpu_time_total / 1000 / repeats; continue
+        group = next((g for g, keys in OP_GROUPS.items() if any(k in ev.key for k in keys)), 'other')
+        groups[group] += ev.self_cpu_time_total / 1000 / repeats
+    return groups
+
 # %% ../nbs/09_bench.ipynb #ac9a8196
 def _method(name:str, device:str, batch_size:int):
     cfg = make_config('smoke', name, device=device, batch_size=batch_size, n_train=max(batch_size, 1024))
@@ -44,8 +68,8 @@ def _method(name:str, device:str, batch_size:int):
     torch.manual_seed(0)
     return {'mle': MLE, 'cot': CoT}[name](cfg, data)
 
-def benchmark(device:str='cpu', batch_size:int=64, repeats:int=15, warmup:int=3, sample_n:int=10_000) -> dict:
-    "Time one MLE step, one CoT iteration and sampling `sample_n` sequences; count their FLOPs."
+def benchmark(device:str='cpu', batch_size:int=64, repeats:int=15, warmup:int=3, sample_n:int=10_000, breakdown:bool=True) -> dict:
+    "Time one MLE step, one CoT iteration and sampling `sample_n` sequences; count their FLOPs; split the CoT iteration by operation."
     out = dict(device=device, batch_size=batch_size, threads=torch.get_num_threads(), torch=torch.__version__)
     for name, key in (('mle', 'mle_step'), ('cot', 'cot_iter')):
         m = _method(name, device, batch_size); i = iter(range(10**9))
@@ -57,6 +81,9 @@ def benchmark(device:str='cpu', batch_size:int=64, repeats:int=15, warmup:int=3,
     out['sample_10k_s'] = median_ms(lambda: gen.sample(sample_n, torch.Generator(device).manual_seed(0)), 1, max(3, repeats // 5), device) / 1000
     out['gemm_gflops'] = gemm_gflops(device=device)
     out['achieved_gflops'] = out['cot_iter_gflop'] / (out['cot_iter_ms'] / 1000)
+    if breakdown:
+        m = _method('cot', device, batch_size); i = iter(range(10**9))
+        out['cot_iter_breakdown_ms'] = time_breakdown(lambda: m.step(next(i)), max(3, repeats // 2))
     return out
 
 def format_benchmark(r:dict) -> str:
@@ -66,6 +93,9 @@ def format_benchmark(r:dict) -> str:
             ('ratio CoT / MLE', f"{r['ratio']:.2f} (paper, GPU: 3.34)", f"{r['flop_ratio']:.2f}"),
             (f"sample 10,000 x 20", f"{r['sample_10k_s']:.2f} s", ''),
             ('fp32 GEMM peak', f"{r['gemm_gflops']:.0f} GFLOP/s", ''),
-            ('CoT achieved', f"{r['achieved_gflops']:.1f} GFLOP/s", '')]
+            ('CoT achieved', f"{r['achieved_gflops']:.1f} GFLOP/s", ''),
+            ('CoT iteration, by op' if 'cot_iter_breakdown_ms' in r else '', '', '')]
     head = f"device {r['device']}, batch {r['batch_size']}, {r['threads']} threads, torch {r['torch']}"
-    return head + '\n' + '\n'.join(f"{a:<20}{b:<32}{c}" for a, b, c in rows)
+    rows += [(f"  {k}", f"{v:.1f} ms", f"{100 * v / sum(r['cot_iter_breakdown_ms'].values()):.0f}% of profiled time")
+             for k, v in r.get('cot_iter_breakdown_ms', {}).items()]
+    return head + '\n' + '\n'.join(f"{a:<24}{b:<32}{c}" for a, b, c in rows)

@@ -5,6 +5,7 @@
 # %% ../nbs/06_cot.ipynb #30869ec1
 from __future__ import annotations
 import torch
+import torch.nn as nn
 import torch.nn.functional as F
 from .config import RunConfig
 from .models import LSTMLM, init_generator_, init_mediator_
@@ -12,8 +13,8 @@ from .metrics import balanced_nll
 from .train import Method
 
 # %% auto #0
-__all__ = ['mediator_loss', 'kl_to_mediator', 'generator_loss', 'generator_loss_gamma', 'make_generator', 'make_adam',
-           'clipped_step', 'CoT']
+__all__ = ['mediator_loss', 'kl_to_mediator', 'generator_loss', 'generator_loss_gamma', 'fused_linear_nll',
+           'fused_generator_loss', 'make_generator', 'make_adam', 'clipped_step', 'CoT']
 
 # %% ../nbs/06_cot.ipynb #252707f4
 def mediator_loss(mediator:LSTMLM, real:torch.Tensor, generated:torch.Tensor) -> torch.Tensor:
@@ -38,6 +39,75 @@ def generator_loss_gamma(gen_logits:torch.Tensor, med_logits:torch.Tensor, sampl
     token_lp = F.log_softmax(gen_logits, -1).gather(2, samples[..., None]).squeeze(-1)
     prefix_lp = token_lp.cumsum(1) - token_lp  # log G(s_t): the tokens before step t
     return -(gamma * L.detach() * prefix_lp + L).mean()
+
+# %% ../nbs/06_cot.ipynb #5579863f
+def _log_normaliser(z:torch.Tensor, probs:torch.Tensor) -> torch.Tensor:
+    "logsumexp of each row of `z` [N, V] given `probs` = softmax(z): max z - log max softmax(z) (never underflows)."
+    return z.amax(1, keepdim=True) - probs.amax(1, keepdim=True).log()
+
+class _FusedLinearNLL(torch.autograd.Function):
+    "Mean of -log softmax(h W^T + b)[y], with its gradients formed chunk by chunk in the forward pass."
+    @staticmethod
+    def forward(ctx, h, weight, bias, targets, chunk_size:int, with_grad:bool):
+        total = h.new_zeros(())
+        if with_grad: dh, dW, db = torch.empty_like(h), torch.zeros_like(weight), torch.zeros_like(bias)
+        for s in range(0, len(h), chunk_size):
+            hc, yc = h[s:s + chunk_size], targets[s:s + chunk_size, None]
+            z = torch.addmm(bias, hc, weight.t())
+            p = torch.softmax(z, 1)
+            total += (_log_normaliser(z, p) - z.gather(1, yc)).sum()
+            if with_grad:
+                g = p.scatter_add_(1, yc, torch.full(yc.shape, -1.0, dtype=p.dtype, device=p.device))  # softmax - onehot
+                torch.mm(g, weight, out=dh[s:s + chunk_size]); torch.addmm(dW, g.t(), hc, out=dW); db.add_(g.sum(0))
+        ctx.n = len(h)
+        if with_grad: ctx.save_for_backward(dh, dW, db)
+        return total / ctx.n
+
+    @staticmethod
+    @torch.autograd.function.once_differentiable
+    def backward(ctx, grad):
+        scale = grad / ctx.n
+        return *(t * scale for t in ctx.saved_tensors), None, None, None
+
+def _wants_grad(*ts) -> bool: return torch.is_grad_enabled() and any(t.requires_grad for t in ts)
+
+def fused_linear_nll(h:torch.Tensor, out:nn.Linear, targets:torch.Tensor, chunk_size:int=256) -> torch.Tensor:
+    "`F.cross_entropy(out(h), targets)` (mean NLL per token, Eq. 9) from hidden states [N, H], computed chunkwise."
+    h, targets = h.reshape(-1, h.shape[-1]), targets.reshape(-1)
+    return _FusedLinearNLL.apply(h, out.weight, out.bias, targets, chunk_size, _wants_grad(h, out.weight, out.bias))
+
+class _FusedKL(torch.autograd.Function):
+    "Mean over rows of KL(softmax(hg Wg^T + bg) || softmax(hm Wm^T + bm)); gradients for the first (generator) side only."
+    @staticmethod
+    def forward(ctx, hg, weight, bias, hm, med_weight, med_bias, chunk_size:int, with_grad:bool):
+        total = hg.new_zeros(())
+        if with_grad: dh, dW, db = torch.empty_like(hg), torch.zeros_like(weight), torch.zeros_like(bias)
+        for s in range(0, len(hg), chunk_size):
+            hc = hg[s:s + chunk_size]
+            zg, zm = torch.addmm(bias, hc, weight.t()), torch.addmm(med_bias, hm[s:s + chunk_size], med_weight.t())
+            pg = torch.softmax(zg, 1)
+            shift = _log_normaliser(zg, pg) - _log_normaliser(zm, torch.softmax(zm, 1))
+            d = zg.sub_(zm).sub_(shift)  # log pg - log pm
+            kl = torch.linalg.vecdot(pg, d, dim=1)[:, None]
+            total += kl.sum()
+            if with_grad:
+                g = d.sub_(kl).mul_(pg)
+                torch.mm(g, weight, out=dh[s:s + chunk_size]); torch.addmm(dW, g.t(), hc, out=dW); db.add_(g.sum(0))
+        ctx.n = len(hg)
+        if with_grad: ctx.save_for_backward(dh, dW, db)
+        return total / ctx.n
+
+    @staticmethod
+    @torch.autograd.function.once_differentiable
+    def backward(ctx, grad):
+        scale = grad / ctx.n
+        return *(t * scale for t in ctx.saved_tensors), None, None, None, None, None
+
+def fused_generator_loss(h_gen:torch.Tensor, gen_out:nn.Linear, h_med:torch.Tensor, med_out:nn.Linear, chunk_size:int=256) -> torch.Tensor:
+    "`generator_loss(gen_out(h_gen), med_out(h_med))` (Eq. 14, mediator detached) from hidden states, computed chunkwise."
+    hg, hm = h_gen.reshape(-1, h_gen.shape[-1]), h_med.reshape(-1, h_med.shape[-1]).detach()
+    return _FusedKL.apply(hg, gen_out.weight, gen_out.bias, hm, med_out.weight.detach(), med_out.bias.detach(),
+                          chunk_size, _wants_grad(hg, gen_out.weight, gen_out.bias))
 
 # %% ../nbs/06_cot.ipynb #df16d4e2
 def make_generator(cfg:RunConfig) -> LSTMLM:
@@ -68,27 +138,28 @@ class CoT(Method):
     def modules(self): return dict(generator=self.generator, mediator=self.mediator)
     def optimizers(self): return dict(generator=self.opt_g, mediator=self.opt_m)
 
-    def generator_step(self) -> torch.Tensor:
-        "Eq. 14 (or the gamma-weighted objective) on a fresh batch of generator samples."
-        x = self.generator.sample(self.cfg.batch_size, self.rng)
-        self.mediator.eval()
-        with torch.no_grad(): med_logits = self.mediator(x)
-        loss = generator_loss_gamma(self.generator(x), med_logits, x, self.cfg.gamma)
-        clipped_step(self.opt_g, loss, self.generator.parameters(), self.cfg.grad_clip)
-        return loss
-
-    def mediator_step(self, index:int) -> torch.Tensor:
-        "Eq. 9 on a batch of data and an equal batch of fresh generator samples, dropout on."
-        real, fake = self.real_batch(index), self.generator.sample(self.cfg.batch_size, self.rng)
+    def mediator_step(self, index:int, generated:torch.Tensor) -> torch.Tensor:
+        "Eq. 9 on training batch `index` and an equal batch of generator samples, dropout on."
+        x = torch.cat([self.real_batch(index), generated])
         self.mediator.train()
-        loss = mediator_loss(self.mediator, real, fake)
+        loss = fused_linear_nll(self.mediator.hidden_states(x), self.mediator.out, x)
         clipped_step(self.opt_m, loss, self.mediator.parameters(), self.cfg.grad_clip)
         return loss
 
+    def generator_step(self, generated:torch.Tensor) -> torch.Tensor:
+        "Eq. 14 (or the gamma-weighted objective) on a batch of generator samples, the mediator in eval mode."
+        self.mediator.eval()
+        with torch.no_grad(): h_med = self.mediator.hidden_states(generated)
+        if self.cfg.gamma == 0: loss = fused_generator_loss(self.generator.hidden_states(generated), self.generator.out, h_med, self.mediator.out)
+        else: loss = generator_loss_gamma(self.generator(generated), self.mediator.out(h_med), generated, self.cfg.gamma)
+        clipped_step(self.opt_g, loss, self.generator.parameters(), self.cfg.grad_clip)
+        return loss
+
     def step(self, step:int) -> dict:
-        g_loss = self.generator_step()
-        for j in range(self.cfg.mediator_steps): m_loss = self.mediator_step(step * self.cfg.mediator_steps + j)
-        return dict(generator=g_loss, mediator=m_loss)
+        n_med, B = self.cfg.mediator_steps, self.cfg.batch_size
+        batches = self.generator.sample((n_med + 1) * B, self.rng).split(B)  # Algorithm 1, lines 4 and 8: one G_theta
+        for j in range(n_med): m_loss = self.mediator_step(step * n_med + j, batches[j])
+        return dict(mediator=m_loss, generator=self.generator_step(batches[-1]))
 
     def extra_metrics(self, evaluator, step:int) -> dict:
         "The mediator's balanced NLL (Eq. 9, dropout off) on the evaluator's oracle and generator samples."
