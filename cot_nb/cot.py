@@ -116,8 +116,8 @@ def make_generator(cfg:RunConfig) -> LSTMLM:
     return init_generator_(g, cfg.gen_init_std).to(cfg.device)
 
 def make_adam(params, cfg:RunConfig, prefix:str) -> torch.optim.Adam:
-    "Adam with the config's `{prefix}_lr` and betas."
-    return torch.optim.Adam(params, lr=getattr(cfg, f'{prefix}_lr'), betas=(getattr(cfg, f'{prefix}_beta1'), getattr(cfg, f'{prefix}_beta2')))
+    "Adam with the config's `{prefix}_lr` and betas; torch's fused kernel (one pass over all parameters, CPU and CUDA)."
+    return torch.optim.Adam(params, lr=getattr(cfg, f'{prefix}_lr'), betas=(getattr(cfg, f'{prefix}_beta1'), getattr(cfg, f'{prefix}_beta2')), fused=True)
 
 def clipped_step(opt:torch.optim.Optimizer, loss:torch.Tensor, params, max_norm:float):
     "Backward, optional gradient-norm clipping (`max_norm` > 0), update."
