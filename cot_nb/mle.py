@@ -6,7 +6,7 @@
 from __future__ import annotations
 import torch
 from .config import RunConfig
-from .cot import make_generator, make_adam, clipped_step
+from .cot import make_generator, make_adam, clipped_step, fused_linear_nll
 from .train import Method
 
 # %% auto #0
@@ -14,8 +14,8 @@ __all__ = ['mle_loss', 'MLE']
 
 # %% ../nbs/07_mle.ipynb #95abb35d
 def mle_loss(generator, batch:torch.Tensor) -> torch.Tensor:
-    "Teacher-forced negative log-likelihood of `batch`, nats per token."
-    return generator.nll_per_token(batch)
+    "Teacher-forced negative log-likelihood of `batch`, nats per token: `generator.nll_per_token(batch)` through the fused output layer."
+    return fused_linear_nll(generator.hidden_states(batch), generator.out, batch)
 
 class MLE(Method):
     "Maximum-likelihood training of the generator on the training set."
