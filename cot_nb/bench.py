@@ -98,4 +98,4 @@ def format_benchmark(r:dict) -> str:
     head = f"device {r['device']}, batch {r['batch_size']}, {r['threads']} threads, torch {r['torch']}"
     rows += [(f"  {k}", f"{v:.1f} ms", f"{100 * v / sum(r['cot_iter_breakdown_ms'].values()):.0f}% of profiled time")
              for k, v in r.get('cot_iter_breakdown_ms', {}).items()]
-    return head + '\n' + '\n'.join(f"{a:<24}{b:<32}{c}" for a, b, c in rows)
+    return head + '\n' + '\n'.join(f"{a:<27}{b:<32}{c}" for a, b, c in rows)

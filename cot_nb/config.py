@@ -51,14 +51,17 @@ class RunConfig:
     gamma: float = 0.0             # weight of the REINFORCE term (Section 3.1.3); 0 = Eq. 14
     # evaluation, checkpoints, logging
     eval_every: int = 100
-    eval_samples: int = 12_800
+    eval_samples: int = 12_800     # generator (and oracle) samples at intermediate evaluations: step 0 and every eval_every steps
+    eval_test: int = 0             # test sequences (the first ones) for NLL_test at intermediate evaluations; 0 = the whole test set
+    final_eval_samples: int = 12_800  # generator (and oracle) samples at the final evaluation (step == steps), which always uses the whole test set
     check_every: int = 25          # how often losses are checked for NaN/inf (one device sync each time)
     ckpt_every: int = 1_000
 
     def __post_init__(self):
         if self.method not in METHODS: raise ConfigError(f"method={self.method!r} is unknown; choose one of {METHODS}")
-        for name in ('steps', 'batch_size', 'vocab_size', 'seq_len', 'n_train', 'n_test', 'eval_every', 'eval_samples', 'check_every', 'ckpt_every', 'mediator_steps'):
+        for name in ('steps', 'batch_size', 'vocab_size', 'seq_len', 'n_train', 'n_test', 'eval_every', 'eval_samples', 'final_eval_samples', 'check_every', 'ckpt_every', 'mediator_steps'):
             if getattr(self, name) < (0 if name == 'steps' else 1): raise ConfigError(f"{name}={getattr(self, name)} must be positive")
+        if self.eval_test < 0: raise ConfigError(f"eval_test={self.eval_test} must be >= 0 (0 = the whole test set)")
         if self.batch_size > self.n_train: raise ConfigError(f"batch_size={self.batch_size} exceeds n_train={self.n_train}")
         if not 0 <= self.med_dropout < 1: raise ConfigError(f"med_dropout={self.med_dropout} must lie in [0, 1)")
         if not 0 <= self.gamma <= 1: raise ConfigError(f"gamma={self.gamma} must lie in [0, 1]")
@@ -75,12 +78,15 @@ METHOD_DEFAULTS = {
 }
 
 PROFILES = {
-    'smoke': dict(eval_every=100, eval_samples=2_000, ckpt_every=100,
+    'smoke': dict(eval_every=100, eval_samples=1_000, eval_test=1_000, final_eval_samples=2_000, ckpt_every=100,
                   cot=dict(steps=300), mle=dict(steps=200)),
-    # cpu: sized so the whole reproduction (3 seeds of each method) fits about 80 minutes on 2 cores (CoT at ~0.115 s an iteration)
-    'cpu': dict(eval_samples=5_000, ckpt_every=500,
+    # cpu: the whole reproduction (3 seeds of each method) on 2 CPU cores (run lengths: to be re-sized; CoT at ~0.11 s an iteration).
+    # Intermediate evaluations are small (1,000 samples, the first 1,000 test sequences) to keep evaluation's share of training
+    # time small (target: under 5%); the final one uses 5,000 samples and the whole test set.
+    'cpu': dict(eval_samples=1_000, eval_test=1_000, final_eval_samples=5_000, ckpt_every=500,
                 cot=dict(steps=10_000, eval_every=500), mle=dict(steps=80 * 156, eval_every=4 * 156, ckpt_every=4 * 156)),
-    'paper': dict(eval_every=100, eval_samples=12_800, ckpt_every=1_000,
+    # paper: the official code's evaluation, full size every time
+    'paper': dict(eval_every=100, eval_samples=12_800, eval_test=0, final_eval_samples=12_800, ckpt_every=1_000,
                   cot=dict(steps=200_000), mle=dict(steps=80 * 156, eval_every=156)),
 }
 

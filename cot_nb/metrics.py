@@ -64,23 +64,38 @@ def balanced_nll(mediator:LSTMLM, real:torch.Tensor, generated:torch.Tensor) -> 
 # %% ../nbs/03_metrics.ipynb #4fed6d6e
 class SyntheticEvaluator:
     "Scores a generator against `oracle` and held-out `test_data`; metrics in nats per token, JSDs per sequence."
-    def __init__(self, oracle:LSTMLM, test_data:torch.Tensor, n_samples:int=12_800, seed:int=0):
-        if n_samples <= 0: raise ValueError(f"n_samples={n_samples} must be positive")
+    def __init__(self, oracle:LSTMLM, test_data:torch.Tensor, n_samples:int=12_800, seed:int=0,
+                 n_test:int=0, final_samples:int|None=None):
+        final_samples = n_samples if final_samples is None else final_samples
+        for name, v in (('n_samples', n_samples), ('final_samples', final_samples)):
+            if v <= 0: raise ValueError(f"{name}={v} must be positive")
+        if n_test < 0: raise ValueError(f"n_test={n_test} must be >= 0 (0 = the whole test set)")
         if len(test_data) == 0: raise ValueError("test_data is empty: pass held-out oracle samples, e.g. cot_nb.data.synthetic_splits")
-        self.oracle, self.test_data, self.n_samples, self.seed = oracle, test_data, n_samples, seed
-        self.oracle_samples = oracle.sample(n_samples, torch.Generator(oracle.device).manual_seed(seed))
+        self.oracle, self.test_data, self.seed = oracle, test_data, seed
+        self.n_samples, self.n_test, self.final_samples = n_samples, n_test, final_samples
+        # P's side of the JSD and H(P): drawn and scored once; each call uses a prefix
+        self.oracle_samples = oracle.sample(max(n_samples, final_samples), torch.Generator(oracle.device).manual_seed(seed))
         self.p_on_p = token_log_probs(oracle, self.oracle_samples)
 
-    def generator_samples(self, generator:LSTMLM, step:int) -> torch.Tensor:
-        rng = torch.Generator(generator.device).manual_seed(self.seed * 1_000_003 + step + 1)
-        return generator.sample(self.n_samples, rng)
+    def sizes(self, final:bool=False) -> tuple:
+        "(generator samples, test sequences) of a call: `n_samples` and the first `n_test` (0 = all), or at the final call `final_samples` and all."
+        if final: return self.final_samples, len(self.test_data)
+        return self.n_samples, min(self.n_test, len(self.test_data)) if self.n_test else len(self.test_data)
 
-    def __call__(self, generator:LSTMLM, step:int=0) -> dict:
-        xg = self.generator_samples(generator, step)
-        self.last_generator_samples = xg  # methods reuse them for their own metrics (the mediator's balanced NLL)
+    def generator_samples(self, generator:LSTMLM, step:int, n:int|None=None) -> torch.Tensor:
+        "`n` (default `n_samples`) generator samples from an RNG seeded by `(seed, step)` alone."
+        rng = torch.Generator(generator.device).manual_seed(self.seed * 1_000_003 + step + 1)
+        return generator.sample(self.n_samples if n is None else n, rng)
+
+    def __call__(self, generator:LSTMLM, step:int=0, final:bool=False) -> dict:
+        n, n_test = self.sizes(final)
+        xg, xp, p_on_p = self.generator_samples(generator, step, n), self.oracle_samples[:n], self.p_on_p[:n]
+        # equal-size real and generated batches, reused by methods for their own metrics (the mediator's balanced NLL)
+        self.last_generator_samples, self.last_oracle_samples = xg, xp
         p_on_g, g_on_g = token_log_probs(self.oracle, xg), token_log_probs(generator, xg)
-        g_on_p = token_log_probs(generator, self.oracle_samples)
-        return dict(nll_oracle=float(-p_on_g.mean()), nll_test=nll_test(generator, self.test_data),
-                    jsd_token_mixture=token_mixture_jsd(self.p_on_p, g_on_p, p_on_g, g_on_g),
-                    jsd_sequence=sequence_jsd(self.p_on_p, g_on_p, p_on_g, g_on_g),
-                    entropy_g=entropy_per_token(g_on_g), entropy_p=entropy_per_token(self.p_on_p))
+        g_on_p = token_log_probs(generator, xp)
+        return dict(nll_oracle=float(-p_on_g.mean()), nll_test=nll_test(generator, self.test_data[:n_test]),
+                    jsd_token_mixture=token_mixture_jsd(p_on_p, g_on_p, p_on_g, g_on_g),
+                    jsd_sequence=sequence_jsd(p_on_p, g_on_p, p_on_g, g_on_g),
+                    entropy_g=entropy_per_token(g_on_g), entropy_p=entropy_per_token(p_on_p),
+                    n_samples=n, n_test=n_test)

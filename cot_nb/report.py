@@ -8,12 +8,12 @@ import io, json, math
 from pathlib import Path
 import numpy as np
 import pandas as pd
-from .train import atomic_write_bytes, atomic_write_text
+from .train import atomic_write_bytes, atomic_write_text, eval_share
 
 # %% auto #0
 __all__ = ['PAPER', 'METHOD_LABELS', 'VERDICTS', 'table_to_latex', 'table_to_markdown', 'write_table', 'save_figure', 'mean_std',
-           'fmt', 'per_seed_table1', 'summarise_table1', 'verdict', 'claim', 'write_report_fragment', 'curve_frame',
-           'plot_curves', 'experiment_dirs']
+           'fmt', 'per_seed_table1', 'summarise_table1', 'evaluation_note', 'eval_share_note', 'verdict', 'claim',
+           'write_report_fragment', 'curve_frame', 'plot_curves', 'experiment_dirs']
 
 # %% ../nbs/12_report.ipynb #f41abb52
 PAPER = {
@@ -104,6 +104,25 @@ def summarise_table1(results:dict) -> pd.DataFrame:
                      'time/epoch (s)': fmt(col('time_epoch')),
                      'time/epoch (paper, GPU)': fmt(paper['time_epoch']) if paper else '-'})
     return pd.DataFrame(rows)
+
+# %% ../nbs/12_report.ipynb #27d8cbf5
+def _test_sequences(n:int, n_test:int) -> str:
+    return f'all {n_test:,} test sequences' if n == 0 or n >= n_test else f'the first {n:,} of the {n_test:,} test sequences'
+
+def evaluation_note(configs:dict) -> str:
+    "How each method was evaluated, from {method: RunConfig}: cadence, samples and test sequences, intermediate and final."
+    parts = []
+    for method, c in configs.items():
+        label = METHOD_LABELS.get(method, method)
+        parts.append(f"{label} at step 0 and every {c.eval_every:,} steps on {c.eval_samples:,} generator samples and "
+                     f"{_test_sequences(c.eval_test, c.n_test)}, and finally at step {c.steps:,} on {c.final_eval_samples:,} samples and "
+                     f"{_test_sequences(0, c.n_test)}")
+    return 'Evaluation: ' + '; '.join(parts) + '.'
+
+def eval_share_note(results:dict) -> str:
+    "Evaluation time as a share of training time per method, mean over seeds, from {method: [RunResult, ...]}."
+    parts = [f"{METHOD_LABELS.get(m, m)} {np.mean([eval_share(r.history) for r in runs]):.1%}" for m, runs in results.items()]
+    return 'Evaluation time as a share of training time (mean over seeds): ' + ', '.join(parts) + '.'
 
 # %% ../nbs/12_report.ipynb #241c1f70
 VERDICTS = ('reproduced', 'not reproduced', 'not tested at this profile')

@@ -32,7 +32,8 @@ def run_synthetic(cfg:RunConfig, run_dir=None, progress:bool=True, callback=None
     oracle, train, test = synthetic_benchmark(cfg.n_train, cfg.n_test, cfg.data_seed, cfg.device)
     if (oracle.vocab_size, oracle.seq_len) != (cfg.vocab_size, cfg.seq_len):
         raise ValueError(f"config has vocab_size={cfg.vocab_size}, seq_len={cfg.seq_len} but the oracle has {oracle.vocab_size}, {oracle.seq_len}")
-    evaluator = SyntheticEvaluator(oracle, test, n_samples=cfg.eval_samples, seed=cfg.seed)
+    evaluator = SyntheticEvaluator(oracle, test, n_samples=cfg.eval_samples, n_test=cfg.eval_test,
+                                   final_samples=cfg.final_eval_samples, seed=cfg.seed)
     torch.manual_seed(cfg.seed)
     method = TRAINERS[cfg.method](cfg, train)
     return fit(method, evaluator, run_dir, progress=progress, callback=callback)

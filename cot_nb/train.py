@@ -4,7 +4,7 @@
 
 # %% ../nbs/05_train.ipynb #fa82a8e5
 from __future__ import annotations
-import json, math, os, time
+import inspect, json, math, os, time
 from dataclasses import dataclass, field
 from pathlib import Path
 import torch
@@ -14,7 +14,7 @@ from .config import RunConfig
 # %% auto #0
 __all__ = ['CKPT_NAME', 'CONFIG_NAME', 'METRICS_NAME', 'RESULT_NAME', 'atomic_write_bytes', 'atomic_write_text',
            'atomic_torch_save', 'data_batch', 'Method', 'NonFiniteLossError', 'CheckpointError', 'RunDirConflict',
-           'save_checkpoint', 'load_checkpoint', 'RunResult', 'fit']
+           'save_checkpoint', 'load_checkpoint', 'RunResult', 'fit', 'eval_share']
 
 # %% ../nbs/05_train.ipynb #29816e23
 def atomic_write_bytes(path, data:bytes):
@@ -126,9 +126,16 @@ def _check_finite(pending:dict, step:int, last_ckpt:str):
         raise NonFiniteLossError(f"loss {', '.join(bad)} became NaN or infinite by step {step}; the last good checkpoint is {last_ckpt}. "
                                  "Lower the learning rate (gen_lr / med_lr) or enable gradient clipping (grad_clip), then rerun.")
 
+def _takes_final(evaluator) -> bool:
+    "Whether `evaluator` accepts a `final` keyword (evaluators written for `evaluator(generator, step)` alone may not)."
+    try: params = inspect.signature(evaluator).parameters.values()
+    except (TypeError, ValueError): return False
+    return any(p.name == 'final' or p.kind is inspect.Parameter.VAR_KEYWORD for p in params)
+
 def fit(method:Method, evaluator, run_dir=None, progress:bool=True, callback=None) -> RunResult:
-    "Train `method` for `cfg.steps` updates, evaluating with `evaluator(generator, step)`; resumable through `run_dir`."
+    "Train `method` for `cfg.steps` updates, evaluating with `evaluator(generator, step, final=step == cfg.steps)`; resumable through `run_dir`."
     cfg = method.cfg
+    takes_final = _takes_final(evaluator)
     run_dir = Path(run_dir) if run_dir is not None else None
     step, history, pending, counted = 0, [], {}, 0
     if run_dir is not None:
@@ -148,7 +155,7 @@ def fit(method:Method, evaluator, run_dir=None, progress:bool=True, callback=Non
     def record(step, train_s):
         nonlocal pending, counted
         t0 = time.perf_counter()
-        metrics = evaluator(method.generator, step)
+        metrics = evaluator(method.generator, step, final=step == cfg.steps) if takes_final else evaluator(method.generator, step)
         metrics.update(method.extra_metrics(evaluator, step))
         losses = {f'loss_{k}': float(v) / counted for k, v in pending.items()} if counted else {}
         prev = history[-1] if history else None
@@ -181,3 +188,9 @@ def fit(method:Method, evaluator, run_dir=None, progress:bool=True, callback=Non
     bar.close()
     if run_dir is not None: atomic_write_text(run_dir / RESULT_NAME, json.dumps(dict(config=cfg.to_dict(), final=history[-1]), indent=1))
     return RunResult(cfg, history, run_dir, method)
+
+# %% ../nbs/05_train.ipynb #5d7ba203
+def eval_share(history:list) -> float:
+    "A run's total evaluation time (`eval_s` summed over its history) over its training time (the last row's `train_s`); 0 if nothing was trained."
+    train_s = history[-1].get('train_s', 0.0) if history else 0.0
+    return sum(r.get('eval_s', 0.0) for r in history) / train_s if train_s else 0.0
