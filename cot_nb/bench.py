@@ -10,20 +10,18 @@ from torch.utils.flop_counter import FlopCounterMode
 from .config import make_config
 from .cot import CoT
 from .mle import MLE
+from .train import sync_device
 
 # %% auto #0
 __all__ = ['OP_GROUPS', 'median_ms', 'count_flops', 'gemm_gflops', 'time_breakdown', 'benchmark', 'format_benchmark']
 
 # %% ../nbs/09_bench.ipynb #f0be6378
-def _sync(device):
-    if torch.device(device).type == 'cuda': torch.cuda.synchronize(device)
-
 def median_ms(fn, warmup:int=3, repeats:int=15, device='cpu') -> float:
     "Median wall time of `fn()` in milliseconds, after `warmup` untimed calls."
     for _ in range(warmup): fn()
     times = []
     for _ in range(repeats):
-        _sync(device); t0 = time.perf_counter(); fn(); _sync(device)
+        sync_device(device); t0 = time.perf_counter(); fn(); sync_device(device)
         times.append(1000 * (time.perf_counter() - t0))
     return statistics.median(times)
 

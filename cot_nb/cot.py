@@ -9,7 +9,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 from .config import RunConfig
 from .models import LSTMLM, init_generator_, init_mediator_
-from .metrics import balanced_nll
+from .metrics import balanced_nll, log_normaliser
 from .train import Method
 
 # %% auto #0
@@ -41,10 +41,6 @@ def generator_loss_gamma(gen_logits:torch.Tensor, med_logits:torch.Tensor, sampl
     return -(gamma * L.detach() * prefix_lp + L).mean()
 
 # %% ../nbs/06_cot.ipynb #5579863f
-def _log_normaliser(z:torch.Tensor, probs:torch.Tensor) -> torch.Tensor:
-    "logsumexp of each row of `z` [N, V] given `probs` = softmax(z): max z - log max softmax(z) (never underflows)."
-    return z.amax(1, keepdim=True) - probs.amax(1, keepdim=True).log()
-
 class _FusedLinearNLL(torch.autograd.Function):
     "Mean of -log softmax(h W^T + b)[y], with its gradients formed chunk by chunk in the forward pass."
     @staticmethod
@@ -55,7 +51,7 @@ class _FusedLinearNLL(torch.autograd.Function):
             hc, yc = h[s:s + chunk_size], targets[s:s + chunk_size, None]
             z = torch.addmm(bias, hc, weight.t())
             p = torch.softmax(z, 1)
-            total += (_log_normaliser(z, p) - z.gather(1, yc)).sum()
+            total += (log_normaliser(z, p) - z.gather(1, yc)).sum()
             if with_grad:
                 g = p.scatter_add_(1, yc, torch.full(yc.shape, -1.0, dtype=p.dtype, device=p.device))  # softmax - onehot
                 torch.mm(g, weight, out=dh[s:s + chunk_size]); torch.addmm(dW, g.t(), hc, out=dW); db.add_(g.sum(0))
@@ -71,7 +67,7 @@ class _FusedLinearNLL(torch.autograd.Function):
 
 def _wants_grad(*ts) -> bool: return torch.is_grad_enabled() and any(t.requires_grad for t in ts)
 
-def fused_linear_nll(h:torch.Tensor, out:nn.Linear, targets:torch.Tensor, chunk_size:int=256) -> torch.Tensor:
+def fused_linear_nll(h:torch.Tensor, out:nn.Linear, targets:torch.Tensor, chunk_size:int=128) -> torch.Tensor:
     "`F.cross_entropy(out(h), targets)` (mean NLL per token, Eq. 9) from hidden states [N, H], computed chunkwise."
     h, targets = h.reshape(-1, h.shape[-1]), targets.reshape(-1)
     return _FusedLinearNLL.apply(h, out.weight, out.bias, targets, chunk_size, _wants_grad(h, out.weight, out.bias))
@@ -86,7 +82,7 @@ class _FusedKL(torch.autograd.Function):
             hc = hg[s:s + chunk_size]
             zg, zm = torch.addmm(bias, hc, weight.t()), torch.addmm(med_bias, hm[s:s + chunk_size], med_weight.t())
             pg = torch.softmax(zg, 1)
-            shift = _log_normaliser(zg, pg) - _log_normaliser(zm, torch.softmax(zm, 1))
+            shift = log_normaliser(zg, pg) - log_normaliser(zm, torch.softmax(zm, 1))
             d = zg.sub_(zm).sub_(shift)  # log pg - log pm
             kl = torch.linalg.vecdot(pg, d, dim=1)[:, None]
             total += kl.sum()
@@ -103,7 +99,7 @@ class _FusedKL(torch.autograd.Function):
         scale = grad / ctx.n
         return *(t * scale for t in ctx.saved_tensors), None, None, None, None, None
 
-def fused_generator_loss(h_gen:torch.Tensor, gen_out:nn.Linear, h_med:torch.Tensor, med_out:nn.Linear, chunk_size:int=256) -> torch.Tensor:
+def fused_generator_loss(h_gen:torch.Tensor, gen_out:nn.Linear, h_med:torch.Tensor, med_out:nn.Linear, chunk_size:int=128) -> torch.Tensor:
     "`generator_loss(gen_out(h_gen), med_out(h_med))` (Eq. 14, mediator detached) from hidden states, computed chunkwise."
     hg, hm = h_gen.reshape(-1, h_gen.shape[-1]), h_med.reshape(-1, h_med.shape[-1]).detach()
     return _FusedKL.apply(hg, gen_out.weight, gen_out.bias, hm, med_out.weight.detach(), med_out.bias.detach(),

@@ -14,7 +14,7 @@ from .config import RunConfig
 # %% auto #0
 __all__ = ['CKPT_NAME', 'CONFIG_NAME', 'METRICS_NAME', 'RESULT_NAME', 'atomic_write_bytes', 'atomic_write_text',
            'atomic_torch_save', 'data_batch', 'Method', 'NonFiniteLossError', 'CheckpointError', 'RunDirConflict',
-           'save_checkpoint', 'load_checkpoint', 'RunResult', 'fit', 'eval_share']
+           'save_checkpoint', 'load_checkpoint', 'RunResult', 'sync_device', 'fit', 'eval_share']
 
 # %% ../nbs/05_train.ipynb #29816e23
 def atomic_write_bytes(path, data:bytes):
@@ -115,7 +115,8 @@ class RunResult:
         import pandas as pd
         return pd.DataFrame(self.history)
 
-def _sync(device):
+def sync_device(device):
+    "Wait for queued GPU work (a no-op on CPU): timings must include it."
     if torch.device(device).type == 'cuda': torch.cuda.synchronize(device)
 
 def _check_finite(pending:dict, step:int, last_ckpt:str):
@@ -178,7 +179,7 @@ def fit(method:Method, evaluator, run_dir=None, progress:bool=True, callback=Non
         at_eval, at_ckpt = step % cfg.eval_every == 0 or step == cfg.steps, step % cfg.ckpt_every == 0 or step == cfg.steps
         if step % cfg.check_every == 0 or at_eval or at_ckpt: _check_finite(pending, step, last_ckpt)
         if at_eval or at_ckpt:
-            _sync(cfg.device); train_s += time.perf_counter() - tick
+            sync_device(cfg.device); train_s += time.perf_counter() - tick
             if at_eval: bar.set_postfix({k: f'{v:.3f}' for k, v in record(step, train_s).items() if k in ('nll_oracle', 'nll_test')})
             if at_ckpt and run_dir is not None:
                 save_checkpoint(run_dir / CKPT_NAME, method, step, history, {**pending, '_count': torch.tensor(counted)})
