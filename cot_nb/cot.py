@@ -41,6 +41,21 @@ def generator_loss_gamma(gen_logits:torch.Tensor, med_logits:torch.Tensor, sampl
     return -(gamma * L.detach() * prefix_lp + L).mean()
 
 # %% ../nbs/06_cot.ipynb #5579863f
+def _push_through_output(g, h, weight, dh_out, dW, db):
+    "Send one chunk's loss gradient w.r.t. the logits, `g` [n, V], through the output layer: dh into `dh_out`, dW and db accumulated."
+    torch.mm(g, weight, out=dh_out); torch.addmm(dW, g.t(), h, out=dW); db.add_(g.sum(0))  # out= form: torch's FLOP counter skips in-place addmm_
+
+def _mean_keeping_grads(ctx, total, n:int, grads:tuple):
+    "The forward's result, `total / n`, keeping the gradients of `total` (formed in the forward pass) for `backward`."
+    ctx.n = n
+    if grads: ctx.save_for_backward(*grads)
+    return total / n
+
+def _scaled_grads(ctx, grad, n_inputs:int) -> tuple:
+    "`backward` of the fused losses: the saved gradients times `grad / n`; None for the remaining (non-tensor) inputs."
+    scaled = tuple(t * (grad / ctx.n) for t in ctx.saved_tensors)
+    return scaled + (None,) * (n_inputs - len(scaled))
+
 class _FusedLinearNLL(torch.autograd.Function):
     "Mean of -log softmax(h W^T + b)[y], with its gradients formed chunk by chunk in the forward pass."
     @staticmethod
@@ -54,16 +69,12 @@ class _FusedLinearNLL(torch.autograd.Function):
             total += (log_normaliser(z, p) - z.gather(1, yc)).sum()
             if with_grad:
                 g = p.scatter_add_(1, yc, torch.full(yc.shape, -1.0, dtype=p.dtype, device=p.device))  # softmax - onehot
-                torch.mm(g, weight, out=dh[s:s + chunk_size]); torch.addmm(dW, g.t(), hc, out=dW); db.add_(g.sum(0))
-        ctx.n = len(h)
-        if with_grad: ctx.save_for_backward(dh, dW, db)
-        return total / ctx.n
+                _push_through_output(g, hc, weight, dh[s:s + chunk_size], dW, db)
+        return _mean_keeping_grads(ctx, total, len(h), (dh, dW, db) if with_grad else ())
 
     @staticmethod
     @torch.autograd.function.once_differentiable
-    def backward(ctx, grad):
-        scale = grad / ctx.n
-        return *(t * scale for t in ctx.saved_tensors), None, None, None
+    def backward(ctx, grad): return _scaled_grads(ctx, grad, n_inputs=6)
 
 def _wants_grad(*ts) -> bool: return torch.is_grad_enabled() and any(t.requires_grad for t in ts)
 
@@ -88,16 +99,12 @@ class _FusedKL(torch.autograd.Function):
             total += kl.sum()
             if with_grad:
                 g = d.sub_(kl).mul_(pg)
-                torch.mm(g, weight, out=dh[s:s + chunk_size]); torch.addmm(dW, g.t(), hc, out=dW); db.add_(g.sum(0))
-        ctx.n = len(hg)
-        if with_grad: ctx.save_for_backward(dh, dW, db)
-        return total / ctx.n
+                _push_through_output(g, hc, weight, dh[s:s + chunk_size], dW, db)
+        return _mean_keeping_grads(ctx, total, len(hg), (dh, dW, db) if with_grad else ())
 
     @staticmethod
     @torch.autograd.function.once_differentiable
-    def backward(ctx, grad):
-        scale = grad / ctx.n
-        return *(t * scale for t in ctx.saved_tensors), None, None, None, None, None
+    def backward(ctx, grad): return _scaled_grads(ctx, grad, n_inputs=8)
 
 def fused_generator_loss(h_gen:torch.Tensor, gen_out:nn.Linear, h_med:torch.Tensor, med_out:nn.Linear, chunk_size:int=128) -> torch.Tensor:
     "`generator_loss(gen_out(h_gen), med_out(h_med))` (Eq. 14, mediator detached) from hidden states, computed chunkwise."
