@@ -168,7 +168,7 @@ def sample_from_logits(logits:torch.Tensor, generator:torch.Generator|None=None,
 
 # %% ../nbs/01_models.ipynb #7d6699d7
 @torch.no_grad()
-def _sample_chunk(model:LSTMLM, n:int, generator, temperature:float) -> torch.Tensor:
+def _sample_chunk(model:LSTMLM, n:int, generator, temperature:float, rows:int=256) -> torch.Tensor:
     W_hh, out_w, out_b = model.lstm.weight_hh_l0, model.out.weight, model.out.bias
     token_gates = model.emb.weight @ model.lstm.weight_ih_l0.T + model.lstm.bias_ih_l0 + model.lstm.bias_hh_l0
     h = torch.zeros(n, model.hidden_dim, device=model.device); c = torch.zeros_like(h)
@@ -178,8 +178,9 @@ def _sample_chunk(model:LSTMLM, n:int, generator, temperature:float) -> torch.Te
         i, f, g, o = torch.addmm(token_gates[tok], h, W_hh.T).chunk(4, dim=1)
         c = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
         h = torch.sigmoid(o) * torch.tanh(c)
-        tok = sample_from_logits(torch.addmm(out_b, h, out_w.T), generator, temperature)
-        out[:, t] = tok
+        for s in range(0, n, rows):  # logits [rows, V] at a time: they stay in cache from the product to the draw
+            out[s:s + rows, t] = sample_from_logits(torch.addmm(out_b, h[s:s + rows], out_w.T), generator, temperature)
+        tok = out[:, t]
     return out
 
 @torch.no_grad()
