@@ -79,6 +79,8 @@ def benchmark(device:str='cpu', batch_size:int=64, repeats:int=15, warmup:int=3,
     out['sample_10k_s'] = median_ms(lambda: gen.sample(sample_n, torch.Generator(device).manual_seed(0)), 1, max(3, repeats // 5), device) / 1000
     out['gemm_gflops'] = gemm_gflops(device=device)
     out['achieved_gflops'] = out['cot_iter_gflop'] / (out['cot_iter_ms'] / 1000)
+    out['cot_iter_floor_ms'] = 1000 * out['cot_iter_gflop'] / out['gemm_gflops']  # its matrix products alone, at the GEMM peak
+    out['ratio_floor'] = out['cot_iter_floor_ms'] / out['mle_step_ms']
     if breakdown:
         m = _method('cot', device, batch_size); i = iter(range(10**9))
         out['cot_iter_breakdown_ms'] = time_breakdown(lambda: m.step(next(i)), max(3, repeats // 2))
@@ -92,6 +94,7 @@ def format_benchmark(r:dict) -> str:
             (f"sample 10,000 x 20", f"{r['sample_10k_s']:.2f} s", ''),
             ('fp32 GEMM peak', f"{r['gemm_gflops']:.0f} GFLOP/s", ''),
             ('CoT achieved', f"{r['achieved_gflops']:.1f} GFLOP/s", ''),
+            ('CoT products at peak', f"{r['cot_iter_floor_ms']:.1f} ms", f"ratio floor {r['ratio_floor']:.2f}"),
             ('CoT iteration, by op' if 'cot_iter_breakdown_ms' in r else '', '', '')]
     head = f"device {r['device']}, batch {r['batch_size']}, {r['threads']} threads, torch {r['torch']}"
     rows += [(f"  {k}", f"{v:.1f} ms", f"{100 * v / sum(r['cot_iter_breakdown_ms'].values()):.0f}% of profiled time")
