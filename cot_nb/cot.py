@@ -9,7 +9,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 from .config import RunConfig
 from .models import LSTMLM, init_generator_, init_mediator_
-from .metrics import balanced_nll, log_normaliser
+from .metrics import balanced_nll, log_normaliser, token_log_probs
 from .train import Method
 
 # %% auto #0
@@ -165,7 +165,12 @@ class CoT(Method):
         return dict(mediator=m_loss, generator=self.generator_step(batches[-1]))
 
     def extra_metrics(self, evaluator, step:int) -> dict:
-        "The mediator's balanced NLL (Eq. 9, dropout off) on the evaluator's oracle and generator samples."
+        "The generator's `nll_train`; the mediator's balanced NLL (Eq. 9, dropout off) on the evaluator's oracle and generator samples; its NLL on training against held-out sequences."
+        out = super().extra_metrics(evaluator, step)
         real, fake = getattr(evaluator, 'oracle_samples', None), getattr(evaluator, 'last_generator_samples', None)
-        if real is None or fake is None: return {}
-        return dict(balanced_nll=balanced_nll(self.mediator, real, fake))
+        if real is not None and fake is not None: out['balanced_nll'] = balanced_nll(self.mediator, real, fake)
+        n = getattr(evaluator, 'last_n_test', 0)
+        if n:  # how much better M fits the training set than the data distribution (Eq. 9's real half, on seen vs unseen sequences)
+            out['mediator_nll_train'] = float(-token_log_probs(self.mediator, self.train_data[:n]).mean())
+            out['mediator_nll_test'] = float(-token_log_probs(self.mediator, evaluator.test_data[:n]).mean())
+        return out

@@ -10,6 +10,7 @@ from pathlib import Path
 import torch
 from tqdm.auto import tqdm
 from .config import RunConfig
+from .metrics import token_log_probs
 
 # %% auto #0
 __all__ = ['CKPT_NAME', 'CONFIG_NAME', 'METRICS_NAME', 'RESULT_NAME', 'atomic_write_bytes', 'atomic_write_text',
@@ -52,7 +53,10 @@ class Method:
     def modules(self) -> dict: raise NotImplementedError
     def optimizers(self) -> dict: raise NotImplementedError
     def step(self, step:int) -> dict: raise NotImplementedError
-    def extra_metrics(self, evaluator, step:int) -> dict: return {}
+    def extra_metrics(self, evaluator, step:int) -> dict:
+        "`nll_train`: the generator's NLL on the first `evaluator.last_n_test` training sequences (nothing if the evaluator scored none)."
+        n = getattr(evaluator, 'last_n_test', 0)
+        return dict(nll_train=float(-token_log_probs(self.generator, self.train_data[:n]).mean())) if n else {}
     def real_batch(self, index:int) -> torch.Tensor:
         return data_batch(self.train_data, index, self.cfg.batch_size, self.cfg.seed)
 
