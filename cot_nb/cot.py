@@ -9,7 +9,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 from .config import RunConfig
 from .models import LSTMLM, init_generator_, init_mediator_
-from .metrics import balanced_nll, log_normaliser, token_log_probs
+from .metrics import balanced_nll, log_normaliser, mean_nll
 from .train import Method
 
 # %% auto #0
@@ -171,6 +171,6 @@ class CoT(Method):
         if real is not None and fake is not None: out['balanced_nll'] = balanced_nll(self.mediator, real, fake)
         n = getattr(evaluator, 'last_n_test', 0)
         if n:  # how much better M fits the training set than the data distribution (Eq. 9's real half, on seen vs unseen sequences)
-            out['mediator_nll_train'] = float(-token_log_probs(self.mediator, self.train_data[:n]).mean())
-            out['mediator_nll_test'] = float(-token_log_probs(self.mediator, evaluator.test_data[:n]).mean())
+            out['mediator_nll_train'] = mean_nll(self.mediator, self.train_data[:n])
+            out['mediator_nll_test'] = mean_nll(self.mediator, evaluator.test_data[:n])
         return out

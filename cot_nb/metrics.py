@@ -9,7 +9,7 @@ import torch
 from .models import LSTMLM
 
 # %% auto #0
-__all__ = ['log_normaliser', 'token_log_probs', 'nll_oracle', 'nll_test', 'token_mixture_jsd', 'sequence_jsd',
+__all__ = ['log_normaliser', 'token_log_probs', 'mean_nll', 'nll_oracle', 'nll_test', 'token_mixture_jsd', 'sequence_jsd',
            'entropy_per_token', 'balanced_nll', 'SyntheticEvaluator']
 
 # %% ../nbs/03_metrics.ipynb #0e48b9de
@@ -30,13 +30,17 @@ def token_log_probs(model:LSTMLM, x:torch.Tensor, chunk_size:int=16) -> torch.Te
     finally: model.train(was_training)
 
 # %% ../nbs/03_metrics.ipynb #bac11ac4
+def mean_nll(model:LSTMLM, x:torch.Tensor) -> float:
+    "`model`'s mean negative log-likelihood of sequences `x` (dropout off), nats per token."
+    return float(-token_log_probs(model, x).mean())
+
 def nll_oracle(oracle:LSTMLM, generator_samples:torch.Tensor) -> float:
     "NLL_oracle: the oracle's mean negative log-likelihood of generator samples, nats per token."
-    return float(-token_log_probs(oracle, generator_samples).mean())
+    return mean_nll(oracle, generator_samples)
 
 def nll_test(generator:LSTMLM, test_data:torch.Tensor) -> float:
     "NLL_test: the generator's mean negative log-likelihood of held-out oracle samples, nats per token."
-    return float(-token_log_probs(generator, test_data).mean())
+    return mean_nll(generator, test_data)
 
 # %% ../nbs/03_metrics.ipynb #0de5a487
 def _log_ratio_to_mixture(a:torch.Tensor, b:torch.Tensor) -> torch.Tensor:

@@ -10,7 +10,7 @@ from pathlib import Path
 import torch
 from tqdm.auto import tqdm
 from .config import RunConfig
-from .metrics import token_log_probs
+from .metrics import mean_nll
 
 # %% auto #0
 __all__ = ['CKPT_NAME', 'CONFIG_NAME', 'METRICS_NAME', 'RESULT_NAME', 'atomic_write_bytes', 'atomic_write_text',
@@ -56,7 +56,7 @@ class Method:
     def extra_metrics(self, evaluator, step:int) -> dict:
         "`nll_train`: the generator's NLL on the first `evaluator.last_n_test` training sequences (nothing if the evaluator scored none)."
         n = getattr(evaluator, 'last_n_test', 0)
-        return dict(nll_train=float(-token_log_probs(self.generator, self.train_data[:n]).mean())) if n else {}
+        return dict(nll_train=mean_nll(self.generator, self.train_data[:n])) if n else {}
     def real_batch(self, index:int) -> torch.Tensor:
         return data_batch(self.train_data, index, self.cfg.batch_size, self.cfg.seed)
 
