@@ -169,7 +169,7 @@ class CoT(Method):
         out = super().extra_metrics(evaluator, step)
         real, fake = getattr(evaluator, 'oracle_samples', None), getattr(evaluator, 'last_generator_samples', None)
         if real is not None and fake is not None: out['balanced_nll'] = balanced_nll(self.mediator, real, fake)
-        n = getattr(evaluator, 'last_n_test', 0)
+        n = getattr(evaluator, 'n_memorisation', 0)
         if n:  # how much better M fits the training set than the data distribution (Eq. 9's real half, on seen vs unseen sequences)
             out['mediator_nll_train'] = mean_nll(self.mediator, self.train_data[:n])
             out['mediator_nll_test'] = mean_nll(self.mediator, evaluator.test_data[:n])

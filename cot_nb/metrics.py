@@ -81,6 +81,9 @@ class SyntheticEvaluator:
         if len(test_data) == 0: raise ValueError("test_data is empty: pass held-out oracle samples, e.g. cot_nb.data.synthetic_splits")
         self.oracle, self.test_data, self.seed = oracle, test_data, seed
         self.n_samples, self.n_test, self.final_samples = n_samples, n_test, final_samples
+        # train-vs-held-out metrics score this many sequences per side at every call, the final one included:
+        # the same sequences all along the curve, and the final evaluation stays cheap
+        self.n_memorisation = self.sizes()[1]
         # P's side of the JSD and H(P): drawn and scored once; each call uses a prefix
         self.oracle_samples = oracle.sample(max(n_samples, final_samples), torch.Generator(oracle.device).manual_seed(seed))
         self.p_on_p = token_log_probs(oracle, self.oracle_samples)

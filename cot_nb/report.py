@@ -121,8 +121,10 @@ def evaluation_note(configs:dict) -> str:
 
 def eval_share_note(results:dict) -> str:
     "Evaluation time as a share of training time per method, mean over seeds, from {method: [RunResult, ...]}."
-    parts = [f"{METHOD_LABELS.get(m, m)} {np.mean([eval_share(r.history) for r in runs]):.1%}" for m, runs in results.items()]
-    return 'Evaluation time as a share of training time (mean over seeds): ' + ', '.join(parts) + '.'
+    share = lambda runs, **kw: np.mean([eval_share(r.history, **kw) for r in runs])
+    parts = [f"{METHOD_LABELS.get(m, m)} {share(runs, exclude_final=True):.1%} / {share(runs):.1%}" for m, runs in results.items()]
+    return ('Evaluation time as a share of training time (mean over seeds), the intermediate evaluations alone / '
+            'all evaluations with the final one: ' + ', '.join(parts) + '.')
 
 # %% ../nbs/12_report.ipynb #241c1f70
 VERDICTS = ('reproduced', 'not reproduced', 'not tested at this profile')

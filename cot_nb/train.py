@@ -54,8 +54,8 @@ class Method:
     def optimizers(self) -> dict: raise NotImplementedError
     def step(self, step:int) -> dict: raise NotImplementedError
     def extra_metrics(self, evaluator, step:int) -> dict:
-        "`nll_train`: the generator's NLL on the first `evaluator.last_n_test` training sequences (nothing if the evaluator scored none)."
-        n = getattr(evaluator, 'last_n_test', 0)
+        "`nll_train`: the generator's NLL on the first `evaluator.n_memorisation` training sequences (nothing if the evaluator has no such count)."
+        n = getattr(evaluator, 'n_memorisation', 0)
         return dict(nll_train=mean_nll(self.generator, self.train_data[:n])) if n else {}
     def real_batch(self, index:int) -> torch.Tensor:
         return data_batch(self.train_data, index, self.cfg.batch_size, self.cfg.seed)
@@ -195,7 +195,8 @@ def fit(method:Method, evaluator, run_dir=None, progress:bool=True, callback=Non
     return RunResult(cfg, history, run_dir, method)
 
 # %% ../nbs/05_train.ipynb #5d7ba203
-def eval_share(history:list) -> float:
-    "A run's total evaluation time (`eval_s` summed over its history) over its training time (the last row's `train_s`); 0 if nothing was trained."
+def eval_share(history:list, exclude_final:bool=False) -> float:
+    "A run's evaluation time (`eval_s` summed over its history) over its training time (the last row's `train_s`); 0 if nothing was trained. `exclude_final` leaves out the last row's evaluation (a finished run's final one): the cost of the cadence alone."
     train_s = history[-1].get('train_s', 0.0) if history else 0.0
-    return sum(r.get('eval_s', 0.0) for r in history) / train_s if train_s else 0.0
+    rows = history[:-1] if exclude_final else history
+    return sum(r.get('eval_s', 0.0) for r in rows) / train_s if train_s else 0.0
