@@ -174,12 +174,14 @@ def is_finished(profile_dir, name:str, parameters:dict) -> bool:
             and (Path(profile_dir)/'notebooks'/f'{name}.ipynb').is_file())
 
 def git_state(folder=None) -> dict:
-    "{'commit': sha, 'dirty': tracked files changed} of the git checkout holding `folder` (default: the package's); {} outside git."
+    "{'commit': sha, 'dirty': tracked files changed outside `paper_outputs/`} of the git checkout holding `folder` (default: the package's); {} outside git."
     if folder is None:
         import cot_nb
         folder = Path(cot_nb.__file__).resolve().parent
     def git(*args): return subprocess.run(['git', '-C', str(folder), *args], capture_output=True, text=True, timeout=60, check=True).stdout.strip()
-    try: return dict(commit=git('rev-parse', 'HEAD'), dirty=bool(git('status', '--porcelain', '--untracked-files=no')))
+    # the batch rewrites the committed outputs itself: only changes to the code and notebooks make a run's commit inexact
+    changed = lambda: git('status', '--porcelain', '--untracked-files=no', '--', ':(top)', ':(top,exclude)paper_outputs')
+    try: return dict(commit=git('rev-parse', 'HEAD'), dirty=bool(changed()))
     except (OSError, subprocess.SubprocessError): return {}
 
 def _sha256(path) -> str:
