@@ -101,8 +101,8 @@ class SyntheticEvaluator:
     def __call__(self, generator:LSTMLM, step:int=0, final:bool=False) -> dict:
         n, n_test = self.sizes(final)
         xg, xp, p_on_p = self.generator_samples(generator, step, n), self.oracle_samples[:n], self.p_on_p[:n]
-        # equal-size real and generated batches, and the number of test sequences scored, reused by methods for their own metrics
-        self.last_generator_samples, self.last_oracle_samples, self.last_n_test = xg, xp, n_test
+        # equal-size real and generated batches, reused by methods for their own metrics (CoT's balanced NLL)
+        self.last_generator_samples, self.last_oracle_samples = xg, xp
         p_on_g, g_on_g = token_log_probs(self.oracle, xg), token_log_probs(generator, xg)
         g_on_p = token_log_probs(generator, xp)
         return dict(nll_oracle=float(-p_on_g.mean()), nll_test=nll_test(generator, self.test_data[:n_test]),

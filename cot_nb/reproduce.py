@@ -180,8 +180,8 @@ def git_state(folder=None) -> dict:
         folder = Path(cot_nb.__file__).resolve().parent
     def git(*args): return subprocess.run(['git', '-C', str(folder), *args], capture_output=True, text=True, timeout=60, check=True).stdout.strip()
     # the batch rewrites the committed outputs itself: only changes to the code and notebooks make a run's commit inexact
-    changed = lambda: git('status', '--porcelain', '--untracked-files=no', '--', ':(top)', ':(top,exclude)paper_outputs')
-    try: return dict(commit=git('rev-parse', 'HEAD'), dirty=bool(changed()))
+    try: return dict(commit=git('rev-parse', 'HEAD'),
+                     dirty=bool(git('status', '--porcelain', '--untracked-files=no', '--', ':(top)', ':(top,exclude)paper_outputs')))
     except (OSError, subprocess.SubprocessError): return {}
 
 def _sha256(path) -> str:
