@@ -4,91 +4,164 @@
 
 # %% ../nbs/04_config.ipynb #0bc0d56f
 from __future__ import annotations
-import dataclasses, difflib, json
+import dataclasses, difflib, functools, importlib, importlib.util, json, pkgutil
 from dataclasses import dataclass, field, fields, asdict
+from pathlib import Path
 import torch
 
 # %% auto #0
-__all__ = ['METHODS', 'METHOD_DEFAULTS', 'PROFILES', 'ConfigError', 'RunConfig', 'resolve_profile', 'resolve_device',
-           'make_config']
+__all__ = ['PROFILES', 'ConfigError', 'setting', 'setting_help', 'MethodSpec', 'register_method', 'unregister_method', 'methods',
+           'method_spec', 'RunConfig', 'resolve_profile', 'resolve_device', 'overrides_for', 'make_config',
+           'describe_settings']
 
 # %% ../nbs/04_config.ipynb #fc0a9aa3
 class ConfigError(ValueError):
     "A setting name, value or profile that does not exist or has the wrong type."
 
-METHODS = ('cot', 'mle')
+def setting(default, help:str):
+    "A config field with its default and a one-line `help` (what `cot_nb train --help` lists)."
+    return field(default=default, metadata=dict(help=help))
 
+def setting_help(cls) -> list:
+    "(name, type, default, help) of every field of the config dataclass `cls`."
+    return [(f.name, f.type, f.default, f.metadata.get('help', '')) for f in fields(cls)]
+
+# %% ../nbs/04_config.ipynb #a1c0de02
+@dataclass(frozen=True)
+class MethodSpec:
+    "Everything the package needs to know about one training method."
+    name: str                  # key in configs, run folders and the command line: 'cot', 'mle', ...
+    label: str                 # its name in tables and figures: 'CoT', 'MLE', ...
+    trainer: type              # the `cot_nb.train.Method` subclass that trains it
+    settings: type|None = None # its own config section: a frozen dataclass of `setting`s (None: it has none)
+    defaults: dict = field(default_factory=dict)  # shared settings whose defaults this method changes
+    profiles: dict = field(default_factory=dict)  # {profile: {setting: value}}: its sizes per profile (shared or own settings)
+    epoch: str = ''            # what one epoch of Table 1's time column covers for this method
+    order: int = 0             # its row in tables (the paper's Table 1 order)
+
+# the package module's dict, even when this cell runs inside the notebook (so the notebook and the package share one registry)
+_REGISTRY: dict = importlib.import_module('cot_nb.config').__dict__.get('_REGISTRY', {})
+
+def register_method(spec:MethodSpec, replace:bool=False) -> MethodSpec:
+    "Add `spec` to the registry; registering a name twice needs `replace=True`."
+    if spec.name in _REGISTRY and not replace: raise ValueError(f"method {spec.name!r} is already registered; pass replace=True to redefine it")
+    own = {f.name for f in fields(spec.settings)} if spec.settings is not None else set()
+    if clash := own & set(_shared_types()): raise ValueError(f"{spec.name}'s settings {sorted(clash)} clash with shared settings of RunConfig")
+    _REGISTRY[spec.name] = spec
+    return spec
+
+def unregister_method(name:str):
+    "Remove `name` from the registry (tests that define throwaway methods use it)."
+    _REGISTRY.pop(name, None)
+
+@functools.cache
+def _import_method_modules():
+    "Import each module of this package whose source registers a method at top level."
+    pkg = Path(importlib.util.find_spec('cot_nb').submodule_search_locations[0])  # not __file__: this cell also runs inside the notebook
+    for info in pkgutil.iter_modules([str(pkg)]):
+        if '\nregister_method(' in (pkg / f'{info.name}.py').read_text(encoding='utf-8'):
+            importlib.import_module(f'cot_nb.{info.name}')
+
+def methods() -> dict:
+    "{name: MethodSpec} of every registered method, in table order."
+    _import_method_modules()
+    return dict(sorted(_REGISTRY.items(), key=lambda kv: (kv[1].order, kv[0])))
+
+def method_spec(name:str) -> MethodSpec:
+    "The registered `MethodSpec` called `name`; `ConfigError` naming the choices otherwise."
+    specs = methods()
+    if name not in specs: raise ConfigError(f"method={name!r} is unknown; choose one of {tuple(specs)}")
+    return specs[name]
+
+# %% ../nbs/04_config.ipynb #a1c0de04
 @dataclass(frozen=True)
 class RunConfig:
-    "Every setting of one training run. Defaults: the official CoT code and Texygen's MLE baseline."
-    method: str = 'cot'            # which trainer: 'cot' or 'mle'
-    seed: int = 0                  # model init, batches and samples all derive from it
-    device: str = 'cpu'            # 'cpu', 'cuda', 'cuda:1', ... ('auto' resolves when the config is made)
-    steps: int = 200_000           # generator updates (CoT iterations or MLE steps)
-    batch_size: int = 64
-    vocab_size: int = 5000         # the oracle's vocabulary (start token 0 included)
-    seq_len: int = 20
-    # synthetic data: oracle samples, drawn from data_seed (shared by every method and seed)
-    n_train: int = 10_000
-    n_test: int = 10_000
-    data_seed: int = 0
-    # generator
-    gen_emb_dim: int = 32
-    gen_hidden_dim: int = 32
-    gen_init_std: float = 0.1
-    gen_lr: float = 1e-3
-    gen_beta1: float = 0.9
-    gen_beta2: float = 0.95
-    grad_clip: float = 0.0         # max gradient norm; 0 = no clipping (the official CoT code)
-    # mediator (CoT only)
-    med_emb_dim: int = 64
-    med_hidden_dim: int = 64
-    med_dropout: float = 0.5       # on LSTM outputs while the mediator trains (keep prob 0.5)
-    med_lr: float = 3e-3
-    med_beta1: float = 0.9
-    med_beta2: float = 0.95
-    mediator_steps: int = 1        # N_m of Algorithm 1
-    gamma: float = 0.0             # weight of the REINFORCE term (Section 3.1.3); 0 = Eq. 14
-    # evaluation, checkpoints, logging
-    eval_every: int = 100
-    eval_samples: int = 12_800     # generator (and oracle) samples at intermediate evaluations: step 0 and every eval_every steps
-    eval_test: int = 0             # test sequences (the first ones) for NLL_test at intermediate evaluations; 0 = the whole test set
-    final_eval_samples: int = 12_800  # generator (and oracle) samples at the final evaluation (step == steps), which always uses the whole test set
-    check_every: int = 25          # how often losses are checked for NaN/inf (one device sync each time)
-    ckpt_every: int = 1_000
+    "Every setting of one training run: the shared ones, and the method's own in `settings` (its registered section)."
+    method: str = setting('cot', "which method trains (see `methods()`)")
+    seed: int = setting(0, "model init, batches and samples all derive from it")
+    device: str = setting('cpu', "'cpu', 'cuda', 'cuda:1', ... ('auto' resolves when the config is made)")
+    steps: int = setting(200_000, "length of the method's main training phase (CoT iterations, MLE steps, ...)")
+    batch_size: int = setting(64, "sequences per batch")
+    vocab_size: int = setting(5000, "the oracle's vocabulary (start token 0 included)")
+    seq_len: int = setting(20, "tokens per sequence")
+    n_train: int = setting(10_000, "oracle samples in the training set (drawn from data_seed, shared by every method and seed)")
+    n_test: int = setting(10_000, "held-out oracle samples for NLL_test")
+    data_seed: int = setting(0, "seed of the synthetic training and test sets")
+    gen_emb_dim: int = setting(32, "generator embedding size")
+    gen_hidden_dim: int = setting(32, "generator LSTM size")
+    gen_init_std: float = setting(0.1, "every generator parameter starts ~ N(0, std^2)")
+    gen_lr: float = setting(1e-3, "generator Adam learning rate")
+    gen_beta1: float = setting(0.9, "generator Adam beta1")
+    gen_beta2: float = setting(0.95, "generator Adam beta2")
+    grad_clip: float = setting(0.0, "max gradient norm; 0 = no clipping (the official CoT code)")
+    eval_every: int = setting(100, "evaluate every this many steps of the main phase")
+    eval_samples: int = setting(12_800, "generator (and oracle) samples at intermediate evaluations")
+    eval_test: int = setting(0, "test sequences (the first ones) for NLL_test at intermediate evaluations; 0 = all")
+    final_eval_samples: int = setting(12_800, "generator (and oracle) samples at the final evaluation (which uses the whole test set)")
+    check_every: int = setting(25, "how often losses are checked for NaN/inf (one device sync each time)")
+    ckpt_every: int = setting(1_000, "checkpoint every this many steps (and at the end of every phase)")
+    settings: object = None        # the method's own section, an instance of its MethodSpec.settings (None: its defaults)
 
     def __post_init__(self):
-        if self.method not in METHODS: raise ConfigError(f"method={self.method!r} is unknown; choose one of {METHODS}")
-        for name in ('steps', 'batch_size', 'vocab_size', 'seq_len', 'n_train', 'n_test', 'eval_every', 'eval_samples', 'final_eval_samples', 'check_every', 'ckpt_every', 'mediator_steps'):
+        object.__setattr__(self, 'settings', _own_settings(method_spec(self.method), self.settings))
+        for name in ('steps', 'batch_size', 'vocab_size', 'seq_len', 'n_train', 'n_test', 'eval_every', 'eval_samples', 'final_eval_samples', 'check_every', 'ckpt_every'):
             if getattr(self, name) < (0 if name == 'steps' else 1): raise ConfigError(f"{name}={getattr(self, name)} must be positive")
         if self.eval_test < 0: raise ConfigError(f"eval_test={self.eval_test} must be >= 0 (0 = the whole test set)")
         if self.batch_size > self.n_train: raise ConfigError(f"batch_size={self.batch_size} exceeds n_train={self.n_train}")
-        if not 0 <= self.med_dropout < 1: raise ConfigError(f"med_dropout={self.med_dropout} must lie in [0, 1)")
-        if not 0 <= self.gamma <= 1: raise ConfigError(f"gamma={self.gamma} must lie in [0, 1]")
 
-    def to_dict(self) -> dict: return asdict(self)
+    def to_dict(self) -> dict:
+        "The shared settings, and the method's own under its name: {'method': 'cot', ..., 'cot': {'med_lr': ...}}."
+        d = {f.name: getattr(self, f.name) for f in fields(self) if f.name != 'settings'}
+        if self.settings is not None: d[self.method] = asdict(self.settings)
+        return d
     def to_json(self) -> str: return json.dumps(self.to_dict(), indent=1, sort_keys=True)
+    @classmethod
+    def from_dict(cls, d:dict) -> RunConfig:
+        "The inverse of `to_dict`."
+        d = dict(d); own = d.pop(d.get('method', 'cot'), None)
+        if unknown := set(d) - set(_shared_types()) - {'method'}: raise ConfigError(f"unknown settings {sorted(unknown)} in a saved config")
+        return cls(**d, settings=own)
     @property
     def steps_per_epoch(self) -> int: return self.n_train // self.batch_size
 
-# %% ../nbs/04_config.ipynb #8a92bc21
-METHOD_DEFAULTS = {
-    'cot': {},
-    'mle': dict(gen_lr=1e-2, gen_beta1=0.9, gen_beta2=0.999, grad_clip=5.0),  # Texygen's MLE baseline
-}
+def _shared_types() -> dict: return {f.name: f.type for f in fields(RunConfig) if f.name not in ('method', 'settings')}
+def _own_types(spec:MethodSpec) -> dict: return {f.name: f.type for f in fields(spec.settings)} if spec.settings is not None else {}
 
+def _unknown(name:str, spec:MethodSpec) -> str:
+    "Why `name` is not a setting of `spec`'s runs, with the closest names or the method it belongs to."
+    owners = [s.name for s in methods().values() if name in _own_types(s)]
+    if owners: return f"setting {name!r} belongs to {' and '.join(owners)}, not {spec.name}"
+    close = difflib.get_close_matches(name, [*_shared_types(), *_own_types(spec)], n=3)
+    return f"unknown setting {name!r}" + (f"; did you mean {' or '.join(map(repr, close))}?" if close else "; `cot_nb train --help` lists them")
+
+def _typed(name:str, value, type_name:str):
+    "`value` checked against the field type `type_name` (an int is fine for a float)."
+    want = {'int': int, 'float': float, 'str': str, 'bool': bool}[type_name]
+    if want is float and isinstance(value, int) and not isinstance(value, bool): return float(value)
+    if isinstance(value, want) and not (want is int and isinstance(value, bool)): return value
+    raise ConfigError(f"setting {name!r} must be {want.__name__}, got {value!r} ({type(value).__name__})")
+
+def _own_settings(spec:MethodSpec, value):
+    "The method's section from None (its defaults), a dict of its settings, or an instance."
+    if spec.settings is None:
+        if value: raise ConfigError(f"method {spec.name!r} has no settings of its own, got {value!r}")
+        return None
+    if value is None: return spec.settings()
+    if isinstance(value, spec.settings): return value
+    if isinstance(value, dict):
+        types = _own_types(spec)
+        for k in value:
+            if k not in types: raise ConfigError(_unknown(k, spec))
+        return spec.settings(**{k: _typed(k, v, types[k]) for k, v in value.items()})
+    raise ConfigError(f"the settings of {spec.name!r} must be a dict or {spec.settings.__name__}, got {type(value).__name__}")
+
+# %% ../nbs/04_config.ipynb #8a92bc21
 PROFILES = {
-    'smoke': dict(eval_every=100, eval_samples=1_000, eval_test=1_000, final_eval_samples=2_000, ckpt_every=100,
-                  cot=dict(steps=300), mle=dict(steps=200)),
-    # cpu: the whole reproduction (3 seeds of each method) in about 1.5 hours on 2 CPU cores: CoT ~0.077 s an iteration, MLE ~0.013 s a step.
-    # Intermediate evaluations are small to keep evaluation under 5% of training time (MLE's steps are cheap, so its
-    # are smaller still); the final evaluation uses 5,000 samples and the whole test set.
-    'cpu': dict(eval_samples=1_000, eval_test=1_000, final_eval_samples=5_000, ckpt_every=500,
-                cot=dict(steps=20_000, eval_every=500),
-                mle=dict(steps=80 * 156, eval_every=4 * 156, ckpt_every=4 * 156, eval_samples=500, eval_test=500)),
+    'smoke': dict(eval_every=100, eval_samples=1_000, eval_test=1_000, final_eval_samples=2_000, ckpt_every=100),
+    # cpu: intermediate evaluations are small to keep evaluation under 5% of training time; the final one uses 5,000 samples and the whole test set
+    'cpu': dict(eval_samples=1_000, eval_test=1_000, final_eval_samples=5_000, ckpt_every=500),
     # paper: the official code's evaluation, full size every time
-    'paper': dict(eval_every=100, eval_samples=12_800, eval_test=0, final_eval_samples=12_800, ckpt_every=1_000,
-                  cot=dict(steps=200_000), mle=dict(steps=80 * 156, eval_every=156)),
+    'paper': dict(eval_every=100, eval_samples=12_800, eval_test=0, final_eval_samples=12_800, ckpt_every=1_000),
 }
 
 def resolve_profile(profile:str) -> str:
@@ -105,23 +178,41 @@ def resolve_device(device:str) -> str:
     except RuntimeError as e: raise ConfigError(f"device={device!r} is not a valid torch device: {e}") from None
     return device
 
-def _check_override(name, value):
-    types = {f.name: f.type for f in fields(RunConfig)}
-    if name not in types:
-        close = difflib.get_close_matches(name, types, n=3)
-        hint = f"; did you mean {' or '.join(map(repr, close))}?" if close else f"; valid names: {sorted(types)}"
-        raise ConfigError(f"unknown setting {name!r}{hint}")
-    want = {'int': int, 'float': float, 'str': str, 'bool': bool}[types[name]]
-    ok = isinstance(value, want) and not (want is int and isinstance(value, bool))
-    if want is float and isinstance(value, int) and not isinstance(value, bool): value, ok = float(value), True
-    if not ok: raise ConfigError(f"setting {name!r} must be {want.__name__}, got {value!r} ({type(value).__name__})")
-    return value
+def _split_name(key:str) -> tuple:
+    "'cot.med_lr' -> ('cot', 'med_lr'); 'med_lr' -> (None, 'med_lr')."
+    return tuple(key.split('.', 1)) if '.' in key else (None, key)
+
+def overrides_for(method:str, overrides:dict) -> dict:
+    "The overrides among `overrides` that apply to `method`'s runs (a batch's overrides may name other methods' settings); one that applies to no method is an error."
+    spec, out = method_spec(method), {}
+    for key, value in overrides.items():
+        owner, name = _split_name(key)
+        if owner is not None: method_spec(owner)
+        if owner not in (None, method): continue
+        if name in _shared_types() or name in _own_types(spec): out[name] = value
+        elif owner == method or not any(name in _own_types(s) for s in methods().values()): raise ConfigError(_unknown(name, spec))
+    return out
 
 def make_config(profile:str='smoke', method:str='cot', **overrides) -> RunConfig:
-    "The `RunConfig` of `method` under `profile`, then `overrides` (names and types checked)."
-    if method not in METHODS: raise ConfigError(f"method={method!r} is unknown; choose one of {METHODS}")
-    prof = PROFILES[resolve_profile(profile)]
-    settings = {**METHOD_DEFAULTS[method], **{k: v for k, v in prof.items() if k not in METHODS}, **prof.get(method, {})}
-    settings.update({k: _check_override(k, v) for k, v in overrides.items()})
-    settings['device'] = resolve_device(settings.get('device', 'cpu'))
-    return RunConfig(method=method, **settings)
+    "The `RunConfig` of `method` under `profile`, then `overrides` (names and types checked; each must apply to `method`)."
+    spec = method_spec(method)
+    for key in overrides:
+        owner, name = _split_name(key)
+        if owner not in (None, method) or (name not in _shared_types() and name not in _own_types(spec)): raise ConfigError(_unknown(name, spec) if owner in (None, method) else f"override {key!r} is for {owner}, not {method}")
+    profile = resolve_profile(profile)
+    values = {**spec.defaults, **PROFILES[profile], **spec.profiles.get(profile, {}), **{_split_name(k)[1]: v for k, v in overrides.items()}}
+    shared, own = _shared_types(), _own_types(spec)
+    kwargs = {k: _typed(k, v, shared[k]) for k, v in values.items() if k in shared}
+    kwargs['device'] = resolve_device(kwargs.get('device', 'cpu'))
+    return RunConfig(method=method, settings={k: v for k, v in values.items() if k in own} if own else None, **kwargs)
+
+def describe_settings() -> str:
+    "Every setting `make_config` accepts, shared and per method, with its default and meaning (the end of `cot_nb train --help`)."
+    def block(title, cls, prefix=''):
+        rows = [(prefix + n, f'{d!r}', h) for n, t, d, h in setting_help(cls) if n not in ('method', 'settings')]
+        w = max(len(r[0]) for r in rows); wd = max(len(r[1]) for r in rows)
+        return [title] + [f"  {n:<{w}}  {d:<{wd}}  {h}" for n, d, h in rows]
+    lines = block('shared settings (--set name=value):', RunConfig)
+    for spec in methods().values():
+        if spec.settings is not None: lines += block(f"{spec.label}'s own settings (--set name=value or {spec.name}.name=value):", spec.settings)
+    return '\n'.join(lines)

@@ -7,14 +7,15 @@ from __future__ import annotations
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from .config import RunConfig
-from .models import LSTMLM, init_generator_, init_mediator_
-from .metrics import balanced_nll, log_normaliser, mean_nll
-from .train import Method
+from dataclasses import dataclass
+from .config import ConfigError, MethodSpec, RunConfig, register_method, setting
+from .models import LSTMLM, init_mediator_
+from .metrics import balanced_nll, mean_nll
+from .kernels import fused_linear_nll, fused_generator_loss
+from .train import Method, clipped_step, make_adam, make_generator
 
 # %% auto #0
-__all__ = ['mediator_loss', 'kl_to_mediator', 'generator_loss', 'generator_loss_gamma', 'fused_linear_nll',
-           'fused_generator_loss', 'make_generator', 'make_adam', 'clipped_step', 'CoT']
+__all__ = ['mediator_loss', 'kl_to_mediator', 'generator_loss', 'generator_loss_gamma', 'CoTSettings', 'CoT']
 
 # %% ../nbs/06_cot.ipynb #252707f4
 def mediator_loss(mediator:LSTMLM, real:torch.Tensor, generated:torch.Tensor) -> torch.Tensor:
@@ -40,103 +41,33 @@ def generator_loss_gamma(gen_logits:torch.Tensor, med_logits:torch.Tensor, sampl
     prefix_lp = token_lp.cumsum(1) - token_lp  # log G(s_t): the tokens before step t
     return -(gamma * L.detach() * prefix_lp + L).mean()
 
-# %% ../nbs/06_cot.ipynb #5579863f
-def _push_through_output(g, h, weight, dh_out, dW, db):
-    "Send one chunk's loss gradient w.r.t. the logits, `g` [n, V], through the output layer: dh into `dh_out`, dW and db accumulated."
-    torch.mm(g, weight, out=dh_out); torch.addmm(dW, g.t(), h, out=dW); db.add_(g.sum(0))  # out= form: torch's FLOP counter skips in-place addmm_
-
-def _mean_keeping_grads(ctx, total, n:int, grads:tuple):
-    "The forward's result, `total / n`, keeping the gradients of `total` (formed in the forward pass) for `backward`."
-    ctx.n = n
-    if grads: ctx.save_for_backward(*grads)
-    return total / n
-
-def _scaled_grads(ctx, grad, n_inputs:int) -> tuple:
-    "`backward` of the fused losses: the saved gradients times `grad / n`; None for the remaining (non-tensor) inputs."
-    scaled = tuple(t * (grad / ctx.n) for t in ctx.saved_tensors)
-    return scaled + (None,) * (n_inputs - len(scaled))
-
-class _FusedLinearNLL(torch.autograd.Function):
-    "Mean of -log softmax(h W^T + b)[y], with its gradients formed chunk by chunk in the forward pass."
-    @staticmethod
-    def forward(ctx, h, weight, bias, targets, chunk_size:int, with_grad:bool):
-        total = h.new_zeros(())
-        if with_grad: dh, dW, db = torch.empty_like(h), torch.zeros_like(weight), torch.zeros_like(bias)
-        for s in range(0, len(h), chunk_size):
-            hc, yc = h[s:s + chunk_size], targets[s:s + chunk_size, None]
-            z = torch.addmm(bias, hc, weight.t())
-            p = torch.softmax(z, 1)
-            total += (log_normaliser(z, p) - z.gather(1, yc)).sum()
-            if with_grad:
-                g = p.scatter_add_(1, yc, torch.full(yc.shape, -1.0, dtype=p.dtype, device=p.device))  # softmax - onehot
-                _push_through_output(g, hc, weight, dh[s:s + chunk_size], dW, db)
-        return _mean_keeping_grads(ctx, total, len(h), (dh, dW, db) if with_grad else ())
-
-    @staticmethod
-    @torch.autograd.function.once_differentiable
-    def backward(ctx, grad): return _scaled_grads(ctx, grad, n_inputs=6)
-
-def _wants_grad(*ts) -> bool: return torch.is_grad_enabled() and any(t.requires_grad for t in ts)
-
-def fused_linear_nll(h:torch.Tensor, out:nn.Linear, targets:torch.Tensor, chunk_size:int=128) -> torch.Tensor:
-    "`F.cross_entropy(out(h), targets)` (mean NLL per token, Eq. 9) from hidden states [N, H], computed chunkwise."
-    h, targets = h.reshape(-1, h.shape[-1]), targets.reshape(-1)
-    return _FusedLinearNLL.apply(h, out.weight, out.bias, targets, chunk_size, _wants_grad(h, out.weight, out.bias))
-
-class _FusedKL(torch.autograd.Function):
-    "Mean over rows of KL(softmax(hg Wg^T + bg) || softmax(hm Wm^T + bm)); gradients for the first (generator) side only."
-    @staticmethod
-    def forward(ctx, hg, weight, bias, hm, med_weight, med_bias, chunk_size:int, with_grad:bool):
-        total = hg.new_zeros(())
-        if with_grad: dh, dW, db = torch.empty_like(hg), torch.zeros_like(weight), torch.zeros_like(bias)
-        for s in range(0, len(hg), chunk_size):
-            hc = hg[s:s + chunk_size]
-            zg, zm = torch.addmm(bias, hc, weight.t()), torch.addmm(med_bias, hm[s:s + chunk_size], med_weight.t())
-            pg = torch.softmax(zg, 1)
-            shift = log_normaliser(zg, pg) - log_normaliser(zm, torch.softmax(zm, 1))
-            d = zg.sub_(zm).sub_(shift)  # log pg - log pm
-            kl = torch.linalg.vecdot(pg, d, dim=1)[:, None]
-            total += kl.sum()
-            if with_grad:
-                g = d.sub_(kl).mul_(pg)
-                _push_through_output(g, hc, weight, dh[s:s + chunk_size], dW, db)
-        return _mean_keeping_grads(ctx, total, len(hg), (dh, dW, db) if with_grad else ())
-
-    @staticmethod
-    @torch.autograd.function.once_differentiable
-    def backward(ctx, grad): return _scaled_grads(ctx, grad, n_inputs=8)
-
-def fused_generator_loss(h_gen:torch.Tensor, gen_out:nn.Linear, h_med:torch.Tensor, med_out:nn.Linear, chunk_size:int=128) -> torch.Tensor:
-    "`generator_loss(gen_out(h_gen), med_out(h_med))` (Eq. 14, mediator detached) from hidden states, computed chunkwise."
-    hg, hm = h_gen.reshape(-1, h_gen.shape[-1]), h_med.reshape(-1, h_med.shape[-1]).detach()
-    return _FusedKL.apply(hg, gen_out.weight, gen_out.bias, hm, med_out.weight.detach(), med_out.bias.detach(),
-                          chunk_size, _wants_grad(hg, gen_out.weight, gen_out.bias))
-
 # %% ../nbs/06_cot.ipynb #df16d4e2
-def make_generator(cfg:RunConfig) -> LSTMLM:
-    "A generator at the official initialisation (every parameter ~ N(0, gen_init_std^2))."
-    g = LSTMLM(cfg.vocab_size, cfg.gen_emb_dim, cfg.gen_hidden_dim, seq_len=cfg.seq_len)
-    return init_generator_(g, cfg.gen_init_std).to(cfg.device)
-
-def make_adam(params, cfg:RunConfig, prefix:str) -> torch.optim.Adam:
-    "Adam with the config's `{prefix}_lr` and betas; torch's fused kernel (one pass over all parameters, CPU and CUDA)."
-    return torch.optim.Adam(params, lr=getattr(cfg, f'{prefix}_lr'), betas=(getattr(cfg, f'{prefix}_beta1'), getattr(cfg, f'{prefix}_beta2')), fused=True)
-
-def clipped_step(opt:torch.optim.Optimizer, loss:torch.Tensor, params, max_norm:float):
-    "Backward, optional gradient-norm clipping (`max_norm` > 0), update."
-    opt.zero_grad(set_to_none=True); loss.backward()
-    if max_norm > 0: torch.nn.utils.clip_grad_norm_(params, max_norm)
-    opt.step()
+@dataclass(frozen=True)
+class CoTSettings:
+    "CoT's own settings: the mediator, Algorithm 1's inner loop and the REINFORCE weight (the official code's values)."
+    med_emb_dim: int = setting(64, "mediator embedding size (twice the generator's)")
+    med_hidden_dim: int = setting(64, "mediator LSTM size")
+    med_dropout: float = setting(0.5, "dropout on the mediator's LSTM outputs while it trains (keep prob 0.5)")
+    med_lr: float = setting(3e-3, "mediator Adam learning rate")
+    med_beta1: float = setting(0.9, "mediator Adam beta1")
+    med_beta2: float = setting(0.95, "mediator Adam beta2")
+    mediator_steps: int = setting(1, "N_m of Algorithm 1: mediator steps per iteration")
+    gamma: float = setting(0.0, "weight of the REINFORCE term (Section 3.1.3); 0 = Eq. 14")
+    def __post_init__(self):
+        if not 0 <= self.med_dropout < 1: raise ConfigError(f"med_dropout={self.med_dropout} must lie in [0, 1)")
+        if not 0 <= self.gamma <= 1: raise ConfigError(f"gamma={self.gamma} must lie in [0, 1]")
+        if self.mediator_steps < 1: raise ConfigError(f"mediator_steps={self.mediator_steps} must be positive")
 
 class CoT(Method):
     "Cooperative Training (Algorithm 1) with the official code's settings."
     name = 'cot'
     def __init__(self, cfg:RunConfig, train_data:torch.Tensor):
         super().__init__(cfg, train_data)
+        s = cfg.settings
         self.generator = make_generator(cfg)
-        self.mediator = init_mediator_(LSTMLM(cfg.vocab_size, cfg.med_emb_dim, cfg.med_hidden_dim,
-                                              seq_len=cfg.seq_len, dropout=cfg.med_dropout)).to(cfg.device)
-        self.opt_g, self.opt_m = make_adam(self.generator.parameters(), cfg, 'gen'), make_adam(self.mediator.parameters(), cfg, 'med')
+        self.mediator = init_mediator_(LSTMLM(cfg.vocab_size, s.med_emb_dim, s.med_hidden_dim, seq_len=cfg.seq_len, dropout=s.med_dropout)).to(cfg.device)
+        self.opt_g = make_adam(self.generator.parameters(), cfg.gen_lr, (cfg.gen_beta1, cfg.gen_beta2))
+        self.opt_m = make_adam(self.mediator.parameters(), s.med_lr, (s.med_beta1, s.med_beta2))
 
     def modules(self): return dict(generator=self.generator, mediator=self.mediator)
     def optimizers(self): return dict(generator=self.opt_g, mediator=self.opt_m)
@@ -153,13 +84,15 @@ class CoT(Method):
         "Eq. 14 (or the gamma-weighted objective) on a batch of generator samples, the mediator in eval mode."
         self.mediator.eval()
         with torch.no_grad(): h_med = self.mediator.hidden_states(generated)
-        if self.cfg.gamma == 0: loss = fused_generator_loss(self.generator.hidden_states(generated), self.generator.out, h_med, self.mediator.out)
-        else: loss = generator_loss_gamma(self.generator(generated), self.mediator.out(h_med), generated, self.cfg.gamma)
+        gamma = self.cfg.settings.gamma
+        if gamma == 0: loss = fused_generator_loss(self.generator.hidden_states(generated), self.generator.out, h_med, self.mediator.out)
+        else: loss = generator_loss_gamma(self.generator(generated), self.mediator.out(h_med), generated, gamma)
         clipped_step(self.opt_g, loss, self.generator.parameters(), self.cfg.grad_clip)
         return loss
 
     def step(self, step:int) -> dict:
-        n_med, B = self.cfg.mediator_steps, self.cfg.batch_size
+        "One iteration of Algorithm 1: N_m mediator steps, then one generator step."
+        n_med, B = self.cfg.settings.mediator_steps, self.cfg.batch_size
         batches = self.generator.sample((n_med + 1) * B, self.rng).split(B)  # Algorithm 1, lines 4 and 8: one G_theta
         for j in range(n_med): m_loss = self.mediator_step(step * n_med + j, batches[j])
         return dict(mediator=m_loss, generator=self.generator_step(batches[-1]))
@@ -174,3 +107,9 @@ class CoT(Method):
             out['mediator_nll_train'] = mean_nll(self.mediator, self.train_data[:n])
             out['mediator_nll_test'] = mean_nll(self.mediator, evaluator.test_data[:n])
         return out
+
+register_method(MethodSpec(
+    'cot', 'CoT', CoT, CoTSettings, order=100,
+    # cpu: CoT ~0.077 s an iteration here (cot_nb bench); 20,000 iterations and 3 seeds fit beside MLE in about 1.5 hours
+    profiles=dict(smoke=dict(steps=300), cpu=dict(steps=20_000, eval_every=500), paper=dict(steps=200_000)),
+    epoch="156 iterations (one pass of the mediator over the 10,000 training sequences), each timed whole: sampling, N_m mediator updates and the generator update"))

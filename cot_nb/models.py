@@ -13,7 +13,7 @@ import torch.nn.functional as F
 # %% auto #0
 __all__ = ['MALLOC_TUNED', 'SEQGAN_PARAM_NAMES', 'tune_malloc', 'UniformMaskDropout', 'LSTMLM', 'init_generator_',
            'init_mediator_', 'seqgan_param_shapes', 'lstmlm_from_seqgan_params', 'sample_from_logits_reference',
-           'sample_from_logits', 'sample', 'chi_square_pvalue', 'count_parameters']
+           'sample_from_logits', 'chi_square_pvalue', 'count_parameters']
 
 # %% ../nbs/01_models.ipynb #7ce14df3
 import ctypes, os, sys
@@ -90,6 +90,13 @@ class LSTMLM(nn.Module):
     def nll_per_token(self, x:torch.Tensor) -> torch.Tensor:
         "Mean negative log-likelihood of `x`, in nats per token (the paper's unit)."
         return F.cross_entropy(self(x).reshape(-1, self.vocab_size), x.reshape(-1))
+
+    @torch.no_grad()
+    def sample(self, n:int, generator:torch.Generator|None=None, temperature:float=1.0, chunk_size:int=4096) -> torch.Tensor:
+        "Draw `n` sequences [n, seq_len] (dropout off), `chunk_size` rows at a time, with the fast sampler of *Sampling* below."
+        if n < 0: raise ValueError(f"n={n} must be >= 0")
+        chunks = [_sample_chunk(self, min(chunk_size, n - i), generator, temperature) for i in range(0, n, chunk_size)]
+        return torch.cat(chunks) if chunks else torch.empty(0, self.seq_len, dtype=torch.long, device=self.device)
 
 # %% ../nbs/01_models.ipynb #ce164352
 @torch.no_grad()
@@ -182,17 +189,6 @@ def _sample_chunk(model:LSTMLM, n:int, generator, temperature:float, rows:int=25
             out[s:s + rows, t] = sample_from_logits(torch.addmm(out_b, h[s:s + rows], out_w.T), generator, temperature)
         tok = out[:, t]
     return out
-
-@torch.no_grad()
-def sample(model:LSTMLM, n:int, generator:torch.Generator|None=None, temperature:float=1.0,
-           chunk_size:int=4096) -> torch.Tensor:
-    "Draw `n` sequences [n, seq_len] from `model` (dropout off), in chunks of `chunk_size` rows."
-    if n < 0: raise ValueError(f"n={n} must be >= 0")
-    chunks = [_sample_chunk(model, min(chunk_size, n - i), generator, temperature) for i in range(0, n, chunk_size)]
-    return torch.cat(chunks) if chunks else torch.empty(0, model.seq_len, dtype=torch.long, device=model.device)
-
-LSTMLM.sample = lambda self, n, generator=None, temperature=1.0, chunk_size=4096: sample(self, n, generator, temperature, chunk_size)
-LSTMLM.sample.__doc__ = sample.__doc__
 
 # %% ../nbs/01_models.ipynb #83fb49b2
 def chi_square_pvalue(observed:torch.Tensor, expected_probs:torch.Tensor) -> float:

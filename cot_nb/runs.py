@@ -7,19 +7,16 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 import torch
-from .config import RunConfig, make_config
+import hashlib
+from .config import RunConfig, make_config, method_spec, overrides_for
 from .data import load_oracle, synthetic_splits
 from .metrics import SyntheticEvaluator
-from .train import fit, RunResult
-from .cot import CoT
-from .mle import MLE
+from .train import code_version, fit, RunResult
 
 # %% auto #0
-__all__ = ['TRAINERS', 'synthetic_benchmark', 'run_synthetic', 'run_folder', 'run_seeds']
+__all__ = ['synthetic_benchmark', 'run_code_version', 'run_synthetic', 'config_hash', 'run_folder', 'run_seeds']
 
 # %% ../nbs/08_runs.ipynb #53ce7703
-TRAINERS = {'cot': CoT, 'mle': MLE}
-
 @lru_cache(maxsize=4)
 def synthetic_benchmark(n_train:int, n_test:int, data_seed:int, device:str='cpu') -> tuple:
     "(oracle, train, test) on `device`; cached, since every run of a batch shares them."
@@ -27,26 +24,34 @@ def synthetic_benchmark(n_train:int, n_test:int, data_seed:int, device:str='cpu'
     train, test = synthetic_splits(oracle, n_train=n_train, n_test=n_test, seed=data_seed)
     return oracle, train.to(device), test.to(device)
 
-def run_synthetic(cfg:RunConfig, run_dir=None, progress:bool=True, callback=None) -> RunResult:
-    "Train and evaluate `cfg.method` on the oracle benchmark; resumes from `run_dir` when it holds a checkpoint."
+def run_code_version(method:str) -> str:
+    "The code version of `method`'s runs: its trainer's module, this module (data and evaluation), and every package module they import."
+    return code_version(method_spec(method).trainer.__module__, 'cot_nb.runs')
+
+def run_synthetic(cfg:RunConfig, run_dir=None, progress:bool=True, callback=None, reuse_stale:bool=False) -> RunResult:
+    "Train and evaluate `cfg.method` on the oracle benchmark; resumes from `run_dir` when it holds a checkpoint of this code, reloads a finished run of this code (or of other code with `reuse_stale`)."
     oracle, train, test = synthetic_benchmark(cfg.n_train, cfg.n_test, cfg.data_seed, cfg.device)
     if (oracle.vocab_size, oracle.seq_len) != (cfg.vocab_size, cfg.seq_len):
         raise ValueError(f"config has vocab_size={cfg.vocab_size}, seq_len={cfg.seq_len} but the oracle has {oracle.vocab_size}, {oracle.seq_len}")
     evaluator = SyntheticEvaluator(oracle, test, n_samples=cfg.eval_samples, n_test=cfg.eval_test,
                                    final_samples=cfg.final_eval_samples, seed=cfg.seed)
     torch.manual_seed(cfg.seed)
-    method = TRAINERS[cfg.method](cfg, train)
-    return fit(method, evaluator, run_dir, progress=progress, callback=callback)
+    method = method_spec(cfg.method).trainer(cfg, train)
+    return fit(method, evaluator, run_dir, progress=progress, callback=callback, version=run_code_version(cfg.method), reuse_stale=reuse_stale)
 
 # %% ../nbs/08_runs.ipynb #458a352f
-def run_folder(runs_dir, cfg:RunConfig) -> Path:
-    "The folder of `cfg`'s run under `runs_dir`: one per method and seed (the config inside guards against mixing settings)."
-    return Path(runs_dir) / f'{cfg.method}' / f'seed{cfg.seed}'
+def config_hash(cfg:RunConfig) -> str:
+    "8 hex digits of the sha256 of the config's JSON: the identity of a run's settings."
+    return hashlib.sha256(cfg.to_json().encode()).hexdigest()[:8]
 
-def run_seeds(method:str, profile:str, seeds, device:str='cpu', overrides:dict|None=None, runs_dir=None, progress:bool=True) -> list:
-    "Run (or resume, or reload) `method` under `profile` for every seed; returns the `RunResult`s in seed order."
+def run_folder(runs_dir, cfg:RunConfig) -> Path:
+    "The folder of `cfg`'s run under `runs_dir`: `<method>/seed<seed>-<config hash>`."
+    return Path(runs_dir) / cfg.method / f'seed{cfg.seed}-{config_hash(cfg)}'
+
+def run_seeds(method:str, profile:str, seeds, device:str='cpu', overrides:dict|None=None, runs_dir=None, progress:bool=True, reuse_stale:bool=False) -> list:
+    "Run (or resume, or reload) `method` under `profile` for every seed, with the `overrides` that apply to it; returns the `RunResult`s in seed order."
     results = []
     for seed in seeds:
-        cfg = make_config(profile, method, seed=int(seed), device=device, **(overrides or {}))
-        results.append(run_synthetic(cfg, run_folder(runs_dir, cfg) if runs_dir is not None else None, progress=progress))
+        cfg = make_config(profile, method, seed=int(seed), device=device, **overrides_for(method, overrides or {}))
+        results.append(run_synthetic(cfg, run_folder(runs_dir, cfg) if runs_dir is not None else None, progress=progress, reuse_stale=reuse_stale))
     return results
