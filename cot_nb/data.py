@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import torch
 from .models import LSTMLM, SEQGAN_PARAM_NAMES, seqgan_param_shapes, lstmlm_from_seqgan_params
+from .project import atomic_write
 
 # %% auto #0
 __all__ = ['ENV_VAR', 'ORACLE_FILE', 'DATA_FILES', 'SPLITS', 'DataError', 'cache_dir', 'data_dir', 'data_dirs', 'git_blob_id',
@@ -84,15 +85,12 @@ def _fix_hint(name:str, url:str|None=None) -> str:
             f"(for this project: the shared data folder, ../shared/data beside the repository)"
             + (f", or download it from {url} on a machine with network access." if url else "."))
 
-def _temp_in(folder:Path, name:str) -> Path:
-    "A new empty temporary file in `folder` (created if needed), hidden and marked `.part`."
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f'.{Path(name).name}.', suffix='.part', dir=folder)
+def _write_atomically(path:Path, writer) -> Path:
+    "`atomic_write(path, writer=writer)`; a folder that cannot be written becomes a `DataError` saying how to fix it."
+    try: return atomic_write(path, writer=writer)
     except OSError as e:
+        name, folder = path.name, path.parent
         raise DataError(f"cannot write {name} into {folder}: {e}. Fix: set {ENV_VAR} to a writable folder.") from e
-    os.close(fd)
-    return Path(tmp)
 
 @contextlib.contextmanager
 def _remove_new_dirs_on_error(folder:Path):
@@ -107,35 +105,25 @@ def _remove_new_dirs_on_error(folder:Path):
             except OSError: break
         raise
 
-def _download_verified(url:str, blob:str, folder:Path, name:str, timeout:float=60.0, hint:str='') -> Path:
-    "Download `url` to a temporary file in `folder`; return it only if its git blob id is `blob`, else delete it and raise."
-    tmp = _temp_in(folder, name)
+def _download_verified(url:str, blob:str, tmp:Path, name:str, timeout:float=60.0, hint:str=''):
+    "Download `url` into `tmp` (the temporary file of an atomic write) and raise unless its git blob id is `blob`."
     try:
-        try:
-            with urllib.request.urlopen(url, timeout=timeout) as response, open(tmp, 'wb') as f:
-                shutil.copyfileobj(response, f, 1 << 20)
-        except _NETWORK_ERRORS as e:
-            raise DataError(f"could not download {name} from {url} ({e}). "
-                            f"If this machine is offline: {hint or _fix_hint(name)}") from e
-        got = git_blob_id_file(tmp)
-        if got != blob:
-            raise DataError(f"downloaded {name} from {url}, but its git blob id is {got}, not the expected {blob}, "
-                            f"so it was discarded (the file changed upstream, or something else answered). "
-                            f"{hint or _fix_hint(name)}")
-        os.chmod(tmp, 0o644)
-        return tmp
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+        with urllib.request.urlopen(url, timeout=timeout) as response, open(tmp, 'wb') as f:
+            shutil.copyfileobj(response, f, 1 << 20)
+    except _NETWORK_ERRORS as e:
+        raise DataError(f"could not download {name} from {url} ({e}). "
+                        f"If this machine is offline: {hint or _fix_hint(name)}") from e
+    got = git_blob_id_file(tmp)
+    if got != blob:
+        raise DataError(f"downloaded {name} from {url}, but its git blob id is {got}, not the expected {blob}, "
+                        f"so it was discarded (the file changed upstream, or something else answered). "
+                        f"{hint or _fix_hint(name)}")
 
 def download(url:str, dest, blob:str, timeout:float=60.0) -> Path:
     "Download `url` to `dest` atomically, keeping it only if its git blob id is `blob`."
     dest = Path(dest)
     with _remove_new_dirs_on_error(dest.parent):
-        tmp = _download_verified(url, blob, dest.parent, dest.name, timeout)
-        try: os.replace(tmp, dest)
-        finally: tmp.unlink(missing_ok=True)
-    return dest
+        return _write_atomically(dest, lambda tmp: _download_verified(url, blob, tmp, dest.name, timeout))
 
 # %% ../nbs/02_data.ipynb #4e01bd99
 def _writable(folder:Path) -> bool:
@@ -170,13 +158,11 @@ def fetch(name:str, url:str|None=None, blob:str|None=None, root=None, offline:bo
     if offline: raise DataError(f"{name} is missing: it is in none of {[str(f) for f in folders]}. {hint}")
     target = folders[0] if root is not None or _writable(folders[0]) else cache_dir()
     dest = target/name
+    def download_and_convert(tmp):
+        _download_verified(url, blob, tmp, name, timeout, hint)
+        if entry['convert'] == 'seqgan_pickle': convert_oracle_pickle(tmp, tmp)  # in place: the temp file ends up holding the .npz
     with _remove_new_dirs_on_error(dest.parent):
-        tmp = _download_verified(url, blob, dest.parent, name, timeout, hint)
-        try:
-            if entry['convert'] == 'seqgan_pickle': convert_oracle_pickle(tmp, dest)
-            else: os.replace(tmp, dest)
-        finally: tmp.unlink(missing_ok=True)
-    return dest
+        return _write_atomically(dest, download_and_convert)
 
 # %% ../nbs/02_data.ipynb #0dfd1e9e
 try: from numpy._core.multiarray import _reconstruct as _np_reconstruct
@@ -224,9 +210,7 @@ def check_seqgan_arrays(params:dict, source, sizes:tuple|None=(5000, 32, 32), fi
 
 def save_npz(arrays:dict, path) -> Path:
     "Write `arrays` (name -> array) as an uncompressed `.npz`, atomically and byte-reproducibly (fixed timestamps)."
-    path = Path(path)
-    tmp = _temp_in(path.parent, path.name)
-    try:
+    def write(tmp):
         with zipfile.ZipFile(tmp, 'w', zipfile.ZIP_STORED) as z:
             for name, a in arrays.items():
                 buf = io.BytesIO()
@@ -234,10 +218,7 @@ def save_npz(arrays:dict, path) -> Path:
                 info = zipfile.ZipInfo(f'{name}.npy', date_time=(1980, 1, 1, 0, 0, 0))
                 info.external_attr = 0o644 << 16
                 z.writestr(info, buf.getvalue())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    finally: tmp.unlink(missing_ok=True)
-    return path
+    return _write_atomically(Path(path), write)
 
 def convert_oracle_pickle(pkl_path, npz_path, sizes:tuple|None=None) -> Path:
     "Convert the authors' oracle pickle (a list of 15 float32 arrays) to a named `.npz`, refusing anything else."

@@ -4,11 +4,12 @@
 
 # %% ../nbs/12_report.ipynb #f8c1b049
 from __future__ import annotations
-import io, json, math
+import json, math
 from pathlib import Path
 import numpy as np
 import pandas as pd
-from .train import atomic_write_bytes, atomic_write_text, eval_share
+from .project import atomic_write
+from .train import eval_share
 
 # %% auto #0
 __all__ = ['PAPER', 'METHOD_LABELS', 'VERDICTS', 'table_to_latex', 'table_to_markdown', 'write_table', 'save_figure', 'mean_std',
@@ -53,15 +54,15 @@ def write_table(df:pd.DataFrame, out_dir, name:str, caption:str='') -> list:
     out = Path(out_dir)
     files = {out / f'{name}.csv': df.to_csv(index=False), out / f'{name}.md': table_to_markdown(df),
              out / f'{name}.tex': table_to_latex(df, caption)}
-    for path, text in files.items(): atomic_write_text(path, text)
+    for path, text in files.items(): atomic_write(path, text)
     return list(files)
 
 def save_figure(fig, out_dir, name:str) -> list:
     "Save a matplotlib figure as `name`.png (150 dpi) and .pdf, atomically and without timestamps."
     paths = []
     for ext, meta in (('png', {'Software': None}), ('pdf', {'CreationDate': None, 'ModDate': None, 'Producer': None, 'Creator': None})):
-        buf = io.BytesIO(); fig.savefig(buf, format=ext, dpi=150, bbox_inches='tight', metadata=meta)
-        path = Path(out_dir) / f'{name}.{ext}'; atomic_write_bytes(path, buf.getvalue()); paths.append(path)
+        path = Path(out_dir) / f'{name}.{ext}'
+        paths.append(atomic_write(path, writer=lambda tmp: fig.savefig(tmp, format=ext, dpi=150, bbox_inches='tight', metadata=meta)))
     return paths
 
 # %% ../nbs/12_report.ipynb #c8f882e4
@@ -142,7 +143,7 @@ def write_report_fragment(out_dir, experiment:str, title:str, order:int, markdow
     for c in claims:
         if c.get('verdict') not in VERDICTS: raise ValueError(f"claim {c.get('claim')!r} has verdict {c.get('verdict')!r}; use one of {VERDICTS}")
     path = Path(out_dir) / f'{experiment}.report.json'
-    atomic_write_text(path, json.dumps(dict(experiment=experiment, title=title, order=order, markdown=markdown, claims=claims, notes=notes), indent=1))
+    atomic_write(path, json.dumps(dict(experiment=experiment, title=title, order=order, markdown=markdown, claims=claims, notes=notes), indent=1))
     return path
 
 # %% ../nbs/12_report.ipynb #f56330da
@@ -163,13 +164,13 @@ def plot_curves(ax, df:pd.DataFrame, y:str, ylabel:str, title:str, hue:str='meth
 import os, tempfile
 
 def experiment_dirs(profile:str, out_dir=None, runs_dir=None) -> tuple:
-    "(resolved profile, output folder, runs folder) for an experiment notebook's parameters."
+    "(resolved profile, output folder, runs folder) for an experiment's parameters; defaults: `runs/<profile>/outputs` and `runs/<profile>` (git-ignored), or a temporary folder under `IN_TEST`; never `paper_outputs/`."
     from cot_nb.config import resolve_profile
     from cot_nb.project import repo_root
     profile = resolve_profile(profile)
-    out = Path(out_dir) if out_dir else repo_root() / 'paper_outputs' / profile
-    if runs_dir: runs = Path(runs_dir)
-    elif os.environ.get('IN_TEST'): runs = Path(tempfile.mkdtemp(prefix=f'cot_nb_runs_{profile}_'))
-    else: runs = repo_root() / 'runs' / profile
+    if not (out_dir and runs_dir):
+        scratch = Path(tempfile.mkdtemp(prefix=f'cot_nb_{profile}_')) if os.environ.get('IN_TEST') else repo_root()/'runs'/profile
+    out = Path(out_dir) if out_dir else scratch/'outputs'
+    runs = Path(runs_dir) if runs_dir else scratch
     out.mkdir(parents=True, exist_ok=True)
     return profile, out, runs

@@ -4,31 +4,21 @@
 
 # %% ../nbs/11_reproduce.ipynb #a5b3ecf5
 from __future__ import annotations
-import ast, datetime, difflib, hashlib, json, os, re, shlex, subprocess, time, uuid, warnings
+import ast, datetime, difflib, hashlib, json, os, re, shlex, subprocess, sys, time, uuid, warnings
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
+from .assemble import BATCH_NAME, assemble_report, done_path, format_seconds, fragment_path, read_batch, read_done, read_fragment
 from .config import ConfigError, METHODS, make_config, resolve_device, resolve_profile
-from .project import repo_root
-from .report import VERDICTS
-from .train import atomic_write_text
+from .project import atomic_write, cell_source, notebook_cells, repo_root
 
 # %% auto #0
 __all__ = ['PARAMETERS', 'DEFAULT_SEEDS', 'BATCH_NAME', 'default_experiments_dir', 'find_experiments', 'experiment_title',
            'parameters_problem', 'describe_experiments', 'check_seeds', 'check_overrides', 'select_experiments', 'Plan',
-           'plan_batch', 'done_path', 'read_done', 'is_finished', 'git_state', 'format_seconds', 'fragment_path',
-           'fragment_problems', 'read_fragment', 'execute_papermill', 'run_experiment', 'BatchResult', 'run_batch',
-           'report_markdown', 'assemble_report']
+           'plan_batch', 'is_finished', 'git_state', 'execute_papermill', 'run_experiment', 'BatchResult', 'run_batch']
 
 # %% ../nbs/11_reproduce.ipynb #a1a6be1d
 PARAMETERS = ('profile', 'seeds', 'device', 'overrides', 'out_dir', 'runs_dir')
-
-def _source(cell:dict) -> str:
-    src = cell.get('source', '')
-    return ''.join(src) if isinstance(src, list) else src
-
-def _cells(nb_path) -> list:
-    return json.loads(Path(nb_path).read_text(encoding='utf-8')).get('cells', [])
 
 def default_experiments_dir() -> Path:
     "`nbs/experiments` of the repository."
@@ -42,11 +32,11 @@ def find_experiments(folder=None) -> dict:
 
 def experiment_title(nb_path) -> str:
     "The notebook's first markdown heading (its file name when it has none or cannot be read)."
-    try: cells = _cells(nb_path)
+    try: cells = notebook_cells(nb_path)
     except (OSError, ValueError): return Path(nb_path).stem
     for cell in cells:
         if cell.get('cell_type') != 'markdown': continue
-        for line in _source(cell).splitlines():
+        for line in cell_source(cell).splitlines():
             m = re.match(r'\s*#+\s+(.*\S)', line)
             if m: return m.group(1)
     return Path(nb_path).stem
@@ -54,11 +44,11 @@ def experiment_title(nb_path) -> str:
 def parameters_problem(nb_path) -> str|None:
     "Why papermill cannot give this notebook the batch's parameters (None when it can)."
     name = Path(nb_path).name
-    try: cells = _cells(nb_path)
+    try: cells = notebook_cells(nb_path)
     except (OSError, ValueError) as e: return f"cannot read {name}: {e}"
     tagged = [c for c in cells if c.get('cell_type') == 'code' and 'parameters' in c.get('metadata', {}).get('tags', [])]
     if not tagged: return f"{name} has no code cell tagged 'parameters'"
-    try: tree = ast.parse(_source(tagged[0]))
+    try: tree = ast.parse(cell_source(tagged[0]))
     except SyntaxError as e: return f"the parameters cell of {name} is not plain Python ({e.msg}, line {e.lineno})"
     names = {t.id for node in tree.body if isinstance(node, (ast.Assign, ast.AnnAssign))
              for t in (node.targets if isinstance(node, ast.Assign) else [node.target]) if isinstance(t, ast.Name)}
@@ -154,19 +144,6 @@ def plan_batch(profile:str='auto', only=None, seeds=None, device:str='auto', out
                 (out/resolved).resolve(), (runs_root/resolved).resolve())
 
 # %% ../nbs/11_reproduce.ipynb #9cff0964
-def done_path(profile_dir, name:str) -> Path:
-    "Where the completion record of experiment `name` lives."
-    return Path(profile_dir)/'.done'/f'{name}.json'
-
-def _read_json(path):
-    try: return json.loads(Path(path).read_text(encoding='utf-8'))
-    except (OSError, ValueError): return None
-
-def read_done(profile_dir, name:str) -> dict|None:
-    "The completion record of `name` (None when missing or unreadable)."
-    rec = _read_json(done_path(profile_dir, name))
-    return rec if isinstance(rec, dict) else None
-
 def is_finished(profile_dir, name:str, parameters:dict) -> bool:
     "Whether `name` finished with exactly `parameters` and its executed notebook is still there."
     rec = read_done(profile_dir, name)
@@ -190,53 +167,17 @@ def _sha256(path) -> str:
 
 def _now() -> str: return datetime.datetime.now(datetime.timezone.utc).isoformat(timespec='seconds')
 
-def format_seconds(s:float) -> str:
-    "12.3 s, 4m05s or 2h03m07s."
-    if s < 60: return f"{s:.1f} s"
-    s = round(s); h, rest = divmod(s, 3600); m, sec = divmod(rest, 60)
-    return f"{h}h{m:02d}m{sec:02d}s" if h else f"{m}m{sec:02d}s"
-
-# %% ../nbs/11_reproduce.ipynb #473bd931
-_FRAGMENT_TYPES = dict(experiment=str, title=str, order=int, markdown=str, claims=list, notes=str)
-_CLAIM_KEYS = ('claim', 'paper', 'ours', 'verdict')
-
-def fragment_path(out_dir, name:str) -> Path:
-    "Where experiment `name` writes its report fragment."
-    return Path(out_dir)/f'{name}.report.json'
-
-def fragment_problems(fragment) -> list:
-    "What is wrong with a report fragment (an empty list when nothing)."
-    if not isinstance(fragment, dict): return [f"a report fragment must be a JSON object, not {type(fragment).__name__}"]
-    problems = []
-    for k, t in _FRAGMENT_TYPES.items():
-        v = fragment.get(k)
-        if k not in fragment: problems.append(f"missing {k!r}")
-        elif not isinstance(v, t) or (t is int and isinstance(v, bool)): problems.append(f"{k!r} must be {t.__name__}, not {type(v).__name__}")
-    claims = fragment.get('claims') if isinstance(fragment.get('claims'), list) else []
-    for i, c in enumerate(claims):
-        if not isinstance(c, dict): problems.append(f"claims[{i}] must be an object"); continue
-        problems += [f"claims[{i}].{k} must be a string" for k in _CLAIM_KEYS if not isinstance(c.get(k), str)]
-        if isinstance(c.get('verdict'), str) and c['verdict'] not in VERDICTS:
-            problems.append(f"claims[{i}].verdict {c['verdict']!r} is not one of {', '.join(map(repr, VERDICTS))}")
-    return problems
-
-def read_fragment(out_dir, name:str) -> tuple:
-    "(fragment, None) when `<out_dir>/<name>.report.json` is usable, else (None, why not)."
-    path = fragment_path(out_dir, name)
-    if not path.is_file(): return None, f"no report fragment {path.name}"
-    try: frag = json.loads(path.read_text(encoding='utf-8'))
-    except (OSError, ValueError) as e: return None, f"report fragment {path.name} is not valid JSON ({e})"
-    problems = fragment_problems(frag)
-    return (None, f"report fragment {path.name}: " + '; '.join(problems)) if problems else (frag, None)
-
 # %% ../nbs/11_reproduce.ipynb #a29bc9d0
 def execute_papermill(notebook, output, parameters:dict, cwd):
-    "Run `notebook` with papermill into `output`, with `parameters`, in folder `cwd`, on the `python3` kernel."
+    "Run `notebook` with papermill into `output`, with `parameters`, in folder `cwd`, on the `python3` kernel; its printed output streams to `sys.stdout`/`sys.stderr` as it runs."
     import papermill as pm
     with warnings.catch_warnings():
         warnings.simplefilter('ignore')  # e.g. nbformat's warning about hand-written cells without ids
         pm.execute_notebook(str(notebook), str(output), parameters=parameters, cwd=str(cwd),
-                            kernel_name='python3', progress_bar=False, log_output=False)
+                            kernel_name='python3', progress_bar=False, log_output=False,
+                            stdout_file=sys.stdout, stderr_file=sys.stderr,  # looked up now: a caller may have redirected them
+                            coalesce_streams=True,  # the executed notebook keeps a progress bar's last state, not every redraw
+                            extra_arguments=['--IPKernelApp.log_level=CRITICAL'])  # the kernel's own log: noise only (see above)
 
 def _error_line(e:BaseException) -> str:
     "One line for an exception; papermill's carry the notebook's exception and its cell."
@@ -281,7 +222,7 @@ def run_experiment(name:str, plan:Plan, execute=execute_papermill) -> dict:
     if tmp.exists(): os.replace(tmp, final)
     rec = record('ok' if error is None else 'failed', error)
     if error is None:
-        atomic_write_text(done_path(profile_dir, name), json.dumps(dict(
+        atomic_write(done_path(profile_dir, name), json.dumps(dict(
             experiment=name, parameters=plan.parameters(), git=git_state(), notebook=f'notebooks/{name}.ipynb',
             source_sha256=_sha256(nb), wall_s=rec['wall_s'], started_at=started, finished_at=_now()), indent=1) + '\n')
     else: done_path(profile_dir, name).unlink(missing_ok=True)
@@ -328,10 +269,10 @@ def _batch_lock(profile_dir:Path):
 def _write_batch_record(result:BatchResult, started:str):
     "Update `.batch.json`: this batch's settings, and the status of each experiment it touched (others keep theirs)."
     plan, batch_id = result.plan, uuid.uuid4().hex
-    old = _read_json(plan.profile_dir/BATCH_NAME)
-    entries = old.get('experiments', {}) if isinstance(old, dict) and isinstance(old.get('experiments'), dict) else {}
+    entries = read_batch(plan.profile_dir).get('experiments')
+    entries = entries if isinstance(entries, dict) else {}
     for n, r in result.records.items(): entries[n] = dict(r, batch=batch_id)
-    atomic_write_text(plan.profile_dir/BATCH_NAME, json.dumps(dict(
+    atomic_write(plan.profile_dir/BATCH_NAME, json.dumps(dict(
         batch_id=batch_id, profile=plan.profile, requested_profile=plan.requested_profile, command=plan.command, device=plan.device,
         seeds=plan.seeds, overrides=plan.overrides, git=git_state(), started_at=started, finished_at=_now(),
         total_wall_s=round(result.total_s, 3), found=list(plan.found),
@@ -368,90 +309,3 @@ def run_batch(profile:str='auto', only=None, seeds=None, device:str='auto', out=
     echo(result.summary())
     echo(f"report: {result.report}")
     return result
-
-# %% ../nbs/11_reproduce.ipynb #24582a32
-def _cell(v) -> str:
-    "Text safe inside a markdown table cell."
-    return str(v).replace('|', '\\|').replace('\r', '').replace('\n', '<br>')
-
-def _settings(params:dict) -> str:
-    s = ', '.join(map(str, params.get('seeds', [])))
-    ov = params.get('overrides') or {}
-    return s + (f"; {', '.join(f'{k}={v}' for k, v in ov.items())}" if ov else '')
-
-def _git_text(g:dict|None) -> str:
-    if not g: return 'unknown (not a git checkout)'
-    return f"`{g['commit']}`" + (' with uncommitted changes to tracked files' if g.get('dirty') else '')
-
-def report_markdown(profile_dir) -> str:
-    "The text of `REPORT.md` for the profile folder `profile_dir`."
-    profile_dir = Path(profile_dir)
-    batch = _read_json(profile_dir/BATCH_NAME)
-    batch = batch if isinstance(batch, dict) else {}
-    entries, titles = batch.get('experiments') or {}, batch.get('titles') or {}
-    names = list(batch.get('found') or sorted({p.stem for p in (profile_dir/'.done').glob('*.json')} |
-                                              {p.name[:-len('.report.json')] for p in profile_dir.glob('*.report.json')}))
-    done = {n: read_done(profile_dir, n) for n in names}
-    frags, missing = {}, {}
-    for n in names:
-        frag, why = read_fragment(profile_dir, n)
-        e = entries.get(n, {})
-        if done[n] is None:
-            if e.get('status') in ('failed', 'interrupted'): why = f"{e['status']}: {e.get('error')}"
-            else: why = 'not run yet at this profile'
-            if frag is not None: why += ' (a report fragment of an earlier run is on disk, not used)'
-            missing[n] = why
-        elif frag is None: missing[n] = f"finished, but {why}"
-        else: frags[n] = frag
-    order = sorted(frags, key=lambda n: (frags[n]['order'], n))
-    title = lambda n: frags[n]['title'] if n in frags else titles.get(n, n)
-
-    asked = batch.get('requested_profile')
-    prof = batch.get('profile', profile_dir.name)
-    out = [f"# Reproduction report: CoT (Lu et al., ICML 2019), profile `{prof}`", '',
-           "Assembled by `cot_nb reproduce` from the report fragments of the experiment notebooks in `nbs/experiments/`; "
-           "their executed notebooks are in `notebooks/`. Verdicts say whether each claim of the paper held in our runs at this profile.", '',
-           '| | |', '|---|---|',
-           f"| profile | `{prof}`" + (f" (asked: `{asked}`)" if asked and asked != prof else '') + ' |',
-           f"| command | `{batch.get('command', 'unknown')}` |",
-           f"| git commit | {_git_text(batch.get('git')) if batch else 'unknown'} |",
-           f"| date | {batch.get('finished_at', 'unknown')} |",
-           f"| device | {batch.get('device', 'unknown')} |",
-           f"| seeds | {', '.join(map(str, batch.get('seeds', []))) or 'unknown'} |",
-           f"| overrides | {_cell(', '.join(f'{k}={v}' for k, v in (batch.get('overrides') or {}).items()) or 'none')} |",
-           f"| batch wall time | {format_seconds(batch['total_wall_s']) if 'total_wall_s' in batch else 'unknown'} |", '',
-           '## Experiments', '',
-           '| experiment | last batch | wall time of the results | results | seeds; overrides | executed notebook |', '|---|---|---|---|---|---|']
-    for n in names:
-        e, d = entries.get(n, {}), done[n]
-        status = e.get('status', 'not run')
-        if e and e.get('batch') != batch.get('batch_id'): status = 'not in the last batch'
-        elif status in ('failed', 'interrupted'): status = f"**{status}**: {e.get('error')}"
-        wall = format_seconds(d['wall_s']) if d and 'wall_s' in d else format_seconds(e['wall_s']) if e.get('wall_s') else '-'
-        res = f"finished {d.get('finished_at')} in {format_seconds(d.get('wall_s', 0))}" if d else '**missing**'
-        nb = profile_dir/'notebooks'/f'{n}.ipynb'
-        link = f"[notebooks/{n}.ipynb](notebooks/{n}.ipynb)" if nb.exists() else '-'
-        out.append(f"| {_cell(n)} | {_cell(status)} | {wall} | {res} | {_cell(_settings(d['parameters'])) if d and 'parameters' in d else '-'} | {link} |")
-    claims = [(n, c) for n in order for c in frags[n]['claims']]
-    counts = {v: sum(c['verdict'] == v for _, c in claims) for v in VERDICTS}
-    out += ['', '## Claims', '', '| experiment | claim | paper | ours | verdict |', '|---|---|---|---|---|']
-    out += [f"| {_cell(title(n))} | {_cell(c['claim'])} | {_cell(c['paper'])} | {_cell(c['ours'])} | **{c['verdict']}** |" for n, c in claims]
-    out += [f"| {_cell(title(n))} | *no results: {_cell(why)}* | | | **missing** |" for n, why in missing.items()]
-    out += ['', 'Verdicts: ' + ', '.join(f"{k} {v}" for v, k in counts.items()) + f"; {len(missing)} experiment(s) without results.", '']
-    for n in order:
-        f = frags[n]
-        out += [f"## {f['title']}", '', f"*Experiment `{n}`; executed notebook [notebooks/{n}.ipynb](notebooks/{n}.ipynb).*", '',
-                f['markdown'].strip(), '']
-        if f['notes'].strip(): out += [f"*Notes:* {f['notes'].strip()}", '']
-    if missing:
-        out += ['## Experiments without results', '']
-        out += [f"- **{n}** ({title(n)}): {why}; see [notebooks/{n}.ipynb](notebooks/{n}.ipynb)" if (profile_dir/'notebooks'/f'{n}.ipynb').exists()
-                else f"- **{n}** ({title(n)}): {why}" for n, why in missing.items()]
-        out.append('')
-    return '\n'.join(out)
-
-def assemble_report(profile_dir) -> Path:
-    "Write `<profile_dir>/REPORT.md` atomically from the batch record, the completion records and the report fragments; returns its path."
-    path = Path(profile_dir)/'REPORT.md'
-    atomic_write_text(path, report_markdown(profile_dir))
-    return path
