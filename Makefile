@@ -27,6 +27,8 @@ TEST_THREADS ?= 1
 # glibc: keep freed memory instead of returning it to the OS, so large tensors stop page-faulting
 # (DESIGN.md; on the same 4 notebooks 34-37 s against 39-53 s without).
 MALLOC_ENV := MALLOC_MMAP_THRESHOLD_=4294967296 MALLOC_TRIM_THRESHOLD_=68719476736 MALLOC_TOP_PAD_=1073741824
+# --do_print: a line as each notebook starts and ends, so a 4-minute run shows where it is; PYTHONUNBUFFERED
+# makes the workers print those lines at once when the output goes to a pipe or a log (CI), not at the end.
 # NB=nbs/03_metrics.ipynb tests one notebook (NB=nbs/experiments: one folder); FLAGS=slow also runs the cells flagged `#| slow`.
 NB    ?=
 FLAGS ?=
@@ -64,7 +66,7 @@ $(KERNEL): $(STAMP)
 
 test: venv
 	@[ -d "$(COT_NB_DATA)" ] || echo "warning: COT_NB_DATA=$(COT_NB_DATA) is not a folder: notebooks that need data will try to download it" >&2
-	$(MALLOC_ENV) OMP_NUM_THREADS=$(TEST_THREADS) $(BIN)/nbdev_test --n_workers $(N_WORKERS) --timing $(if $(NB),--path "$(NB)") $(if $(FLAGS),--flags "$(FLAGS)")
+	$(MALLOC_ENV) OMP_NUM_THREADS=$(TEST_THREADS) PYTHONUNBUFFERED=1 $(BIN)/nbdev_test --n_workers $(N_WORKERS) --timing --do_print $(if $(NB),--path "$(NB)") $(if $(FLAGS),--flags "$(FLAGS)")
 	@$(BIN)/python -c "from nbdev.doclinks import nbglob; \
 	fs = [f for f in nbglob($(if $(NB),'$(NB)',None), as_path=True) if not (f.parent/'.notest').exists()]; \
 	print(f'nbdev_test: {len(fs)} passed, 0 failed')"
