@@ -4,7 +4,7 @@
 
 # %% ../nbs/09_bench.ipynb #6ea948fd
 from __future__ import annotations
-import json, statistics, time
+import contextlib, json, os, re, statistics, sys, tempfile, time
 import torch
 from torch.utils.flop_counter import FlopCounterMode
 from .config import make_config
@@ -45,11 +45,27 @@ OP_GROUPS = {  # aten op name fragments -> where the time goes
     'optimizer': ('Optimizer', 'aten::_foreach', 'addcdiv', 'aten::sqrt', 'aten::lerp'),
 }
 
+_PROFILER_PROBE_LINE = re.compile(rb'^USDT:[^\n]*\] profiler_(?:start|stop)\n', flags=re.M)
+
+@contextlib.contextmanager
+def _without_profiler_probe_lines():
+    "Drop kineto's `USDT: ... profiler_start/stop` lines from what is written to file descriptor 2 inside; keep the rest."
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with tempfile.TemporaryFile() as captured:
+        os.dup2(captured.fileno(), 2)
+        try: yield
+        finally:
+            os.dup2(saved, 2); os.close(saved)
+            captured.seek(0)
+            rest = memoryview(_PROFILER_PROBE_LINE.sub(b'', captured.read()))
+            while rest: rest = rest[os.write(2, rest):]
+
 def time_breakdown(fn, repeats:int=10, warmup:int=2) -> dict:
     "Milliseconds per call of `fn()` by group of operations (`OP_GROUPS`, the rest as 'other'), from torch's profiler (self CPU time)."
     from torch.profiler import profile
     for _ in range(warmup): fn()
-    with profile() as prof:
+    with _without_profiler_probe_lines(), profile() as prof:
         for _ in range(repeats): fn()
     groups = dict.fromkeys([*OP_GROUPS, 'other'], 0.0)
     for ev in prof.key_averages():

@@ -9,19 +9,23 @@ from fastcore.script import anno_parser, Param, store_true
 from .config import ConfigError, make_config
 
 # %% auto #0
-__all__ = ['COMMANDS', 'bench', 'train', 'reproduce', 'main']
+__all__ = ['COMMANDS', 'bench', 'train', 'reproduce', 'usage', 'user_errors', 'main']
 
 # %% ../nbs/10_cli.ipynb #57662dc4
 def bench(device:Param("torch device: cpu, cuda, auto", str)='cpu',
           batch_size:Param("batch size (the paper: 64)", int)=64,
           repeats:Param("timed repeats per measurement (medians are reported)", int)=15,
-          json_out:Param("print one JSON object instead of the table", store_true)=False):
+          json:Param("print one JSON object instead of the table", store_true)=False):
     "Time an MLE step, a CoT iteration and sampling 10,000 sequences at the paper's sizes."
     from cot_nb.config import resolve_device
     from cot_nb.bench import benchmark, format_benchmark
     result = benchmark(resolve_device(device), batch_size, repeats)
-    print(json.dumps(result, indent=1) if json_out else format_benchmark(result))
+    print(_to_json(result) if json else format_benchmark(result))
     return result
+
+def _to_json(obj) -> str:
+    "`obj` as indented JSON (a function, because `bench`'s `--json` flag hides the `json` module there)."
+    return json.dumps(obj, indent=1)
 
 def _parse_override(text:str):
     "'name=value' -> (name, value), value parsed as JSON when it can be (numbers, booleans), else a string."
@@ -42,7 +46,7 @@ def train(method:Param("cot or mle", str)='cot',
     cfg = make_config(profile, method, seed=seed, device=device, **overrides)
     from cot_nb.runs import run_synthetic
     result = run_synthetic(cfg, run_dir)
-    print(json.dumps(result.final, indent=1))
+    print(_to_json(result.final))
     return result
 
 def reproduce(profile:Param("smoke, cpu, paper or auto (paper with CUDA, else cpu)", str)='auto',
@@ -70,13 +74,27 @@ reproduce.epilog = _reproduce_epilog  # `cot_nb reproduce --help` ends with the 
 COMMANDS = {'bench': bench, 'train': train, 'reproduce': reproduce}
 
 # %% ../nbs/10_cli.ipynb #daa53840
+def usage() -> str:
+    "What `cot_nb --help` prints: the usage line and every command with the first line of its docstring."
+    width = max(map(len, COMMANDS))
+    lines = [f"  {name:{width}}  {inspect.getdoc(func).splitlines()[0]}" for name, func in COMMANDS.items()]
+    return '\n'.join([f"usage: cot_nb {{{','.join(COMMANDS)}}} [options]", '', 'commands:', *lines, '',
+                      "Run `cot_nb <command> --help` for a command's options."])
+
+def user_errors() -> tuple:
+    "The exceptions whose message is all a user needs (the problem and its fix): one line and status 2, no traceback."
+    from cot_nb.data import DataError
+    from cot_nb.train import CheckpointError, NonFiniteLossError, RunDirConflict
+    return ConfigError, DataError, CheckpointError, RunDirConflict, NonFiniteLossError
+
 def main(argv:list|None=None):
     "Entry point of the `cot_nb` console script."
     argv = sys.argv[1:] if argv is None else list(argv)
-    if not argv or argv[0] in ('-h', '--help') or argv[0] not in COMMANDS:
-        print(f"usage: cot_nb {{{','.join(COMMANDS)}}} [options]   (cot_nb <command> --help for its options)", file=sys.stderr)
-        if argv and argv[0] not in ('-h', '--help'): print(f"cot_nb: error: unknown command {argv[0]!r}", file=sys.stderr)
-        raise SystemExit(0 if argv and argv[0] in ('-h', '--help') else 2)
+    if argv and argv[0] in ('-h', '--help'): print(usage()); raise SystemExit(0)
+    if not argv or argv[0] not in COMMANDS:
+        print(usage(), file=sys.stderr)
+        print(f"cot_nb: error: unknown command {argv[0]!r}" if argv else "cot_nb: error: a command is required", file=sys.stderr)
+        raise SystemExit(2)
     func = COMMANDS[argv[0]]
     parser = anno_parser(func, prog=f'cot_nb {argv[0]}')
     if hasattr(func, 'epilog') and {'-h', '--help'} & set(argv[1:]):
@@ -85,5 +103,6 @@ def main(argv:list|None=None):
     args = parser.parse_args(argv[1:])
     kwargs = {k: v for k, v in vars(args).items() if k in inspect.signature(func).parameters}  # drop anno_parser's --pdb/--xtra
     try: func(**kwargs)
-    except ConfigError as e:
-        print(f"cot_nb {argv[0]}: error: {e}", file=sys.stderr); raise SystemExit(2)
+    except user_errors() as e:  # evaluated only once an exception is raised, so the imports cost nothing before
+        message = ' '.join(str(e).split())  # one line, even when the cause's text (e.g. torch.load's) spans several
+        print(f"cot_nb {argv[0]}: error: {message}", file=sys.stderr); raise SystemExit(2)

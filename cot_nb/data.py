@@ -79,9 +79,16 @@ def git_blob_id_file(path, chunk_size:int=1 << 20) -> str:
 # %% ../nbs/02_data.ipynb #77117d17
 _NETWORK_ERRORS = (urllib.error.URLError, http.client.HTTPException, ConnectionError, TimeoutError)
 
+def _missing_data_dir() -> str:
+    "'COT_NB_DATA=<path> names a folder that does not exist. ' when it does (a typo is the likeliest cause of a missing file), else ''."
+    env = os.environ.get(ENV_VAR)
+    if not env or data_dir().is_dir(): return ''
+    shown = env if Path(env) == data_dir() else f"{env} ({data_dir()})"
+    return f"{ENV_VAR}={shown} names a folder that does not exist. "
+
 def _fix_hint(name:str, url:str|None=None) -> str:
     "How to get data file `name` when it is missing or bad."
-    return (f"Fix: set the environment variable {ENV_VAR} to a folder that holds a good copy of {name} "
+    return (f"{_missing_data_dir()}Fix: set the environment variable {ENV_VAR} to a folder that holds a good copy of {name} "
             f"(for this project: the shared data folder, ../shared/data beside the repository)"
             + (f", or download it from {url} on a machine with network access." if url else "."))
 
