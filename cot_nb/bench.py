@@ -7,9 +7,7 @@ from __future__ import annotations
 import contextlib, json, os, re, statistics, sys, tempfile, time
 import torch
 from torch.utils.flop_counter import FlopCounterMode
-from .config import make_config
-from .cot import CoT
-from .mle import MLE
+from .config import make_config, method_spec
 from .train import sync_device
 
 # %% auto #0
@@ -80,7 +78,7 @@ def _method(name:str, device:str, batch_size:int):
     cfg = make_config('smoke', name, device=device, batch_size=batch_size, n_train=max(batch_size, 1024))
     data = torch.randint(1, cfg.vocab_size, (cfg.n_train, cfg.seq_len), generator=torch.Generator().manual_seed(0))
     torch.manual_seed(0)
-    return {'mle': MLE, 'cot': CoT}[name](cfg, data)
+    return method_spec(name).trainer(cfg, data)
 
 def benchmark(device:str='cpu', batch_size:int=64, repeats:int=15, warmup:int=3, sample_n:int=10_000, breakdown:bool=True) -> dict:
     "Time one MLE step, one CoT iteration and sampling `sample_n` sequences; count their FLOPs; split the CoT iteration by operation."

@@ -35,17 +35,18 @@ def _parse_override(text:str):
     except json.JSONDecodeError: value = raw
     return name.strip(), value
 
-def train(method:Param("cot or mle", str)='cot',
+def train(method:Param("a registered method (listed below)", str)='cot',
           profile:Param("smoke, cpu, paper or auto", str)='smoke',
           seed:Param("run seed", int)=0,
           device:Param("torch device: cpu, cuda, auto", str)='cpu',
           run_dir:Param("folder for checkpoints and metrics (resumes if it holds a checkpoint)", str)=None,
-          set:Param("overrides name=value, e.g. --set steps=500 gen_lr=0.002", str, nargs='*')=None):
+          set:Param("overrides name=value, e.g. --set steps=500 gen_lr=0.002 (settings listed below)", str, nargs='*')=None,
+          reuse_stale:Param("return a finished run in run_dir even if other code trained it (it is retrained otherwise)", store_true)=False):
     "Train one method on the synthetic oracle benchmark and print its final metrics."
     overrides = dict(_parse_override(o) for o in (set or []))
     cfg = make_config(profile, method, seed=seed, device=device, **overrides)
     from cot_nb.runs import run_synthetic
-    result = run_synthetic(cfg, run_dir)
+    result = run_synthetic(cfg, run_dir, reuse_stale=reuse_stale)
     print(_to_json(result.final))
     return result
 
@@ -57,11 +58,12 @@ def reproduce(profile:Param("smoke, cpu, paper or auto (paper with CUDA, else cp
               set:Param("setting overrides name=value for every run, e.g. --set steps=500", str, nargs='*')=None,
               force:Param("rerun experiments that already finished with the same parameters", store_true)=False,
               experiments:Param("folder of experiment notebooks (default: nbs/experiments)", str)=None,
-              runs:Param("checkpoint folder (default: runs in the repository); experiments get <runs>/<profile>", str)=None):
+              runs:Param("checkpoint folder (default: runs in the repository); experiments get <runs>/<profile>", str)=None,
+              reuse_stale:Param("reuse finished runs that other code trained instead of training them again (REPORT.md names them)", store_true)=False):
     "Run the experiment notebooks with papermill into <out>/<profile>/, skipping finished ones, and assemble REPORT.md."
     from cot_nb.reproduce import run_batch  # imported here, so the other commands do not load papermill
     overrides = dict(_parse_override(o) for o in (set or []))
-    result = run_batch(profile, only, seeds, device, out, overrides, force, experiments, runs)
+    result = run_batch(profile, only, seeds, device, out, overrides, force, experiments, runs, reuse_stale=reuse_stale)
     if result.exit_code: raise SystemExit(result.exit_code)
     return result
 
@@ -70,6 +72,11 @@ def _reproduce_epilog(args:list) -> str:
     i = args.index('--experiments') if '--experiments' in args[:-1] else None
     return describe_experiments(args[i + 1] if i is not None else None)
 reproduce.epilog = _reproduce_epilog  # `cot_nb reproduce --help` ends with the experiments it found
+
+def _train_epilog(args:list) -> str:
+    from cot_nb.config import describe_settings, methods
+    return '\n'.join(['methods: ' + ', '.join(f"{n} ({s.label})" for n, s in methods().items()), '', describe_settings()])
+train.epilog = _train_epilog  # `cot_nb train --help` ends with the methods and every setting --set accepts
 
 COMMANDS = {'bench': bench, 'train': train, 'reproduce': reproduce}
 
@@ -87,6 +94,11 @@ def user_errors() -> tuple:
     from cot_nb.train import CheckpointError, NonFiniteLossError, RunDirConflict
     return ConfigError, DataError, CheckpointError, RunDirConflict, NonFiniteLossError
 
+def _underscored(arg:str) -> str:
+    "'--reuse-stale' -> '--reuse_stale': options may be spelt with hyphens too."
+    if not arg.startswith('--') or '=' in arg: return arg
+    return '--' + arg[2:].replace('-', '_')
+
 def main(argv:list|None=None):
     "Entry point of the `cot_nb` console script."
     argv = sys.argv[1:] if argv is None else list(argv)
@@ -100,7 +112,7 @@ def main(argv:list|None=None):
     if hasattr(func, 'epilog') and {'-h', '--help'} & set(argv[1:]):
         parser.epilog = func.epilog(argv[1:])
         parser.formatter_class = type('_Formatter', (argparse.RawDescriptionHelpFormatter, parser.formatter_class), {})
-    args = parser.parse_args(argv[1:])
+    args = parser.parse_args([_underscored(a) for a in argv[1:]])
     kwargs = {k: v for k, v in vars(args).items() if k in inspect.signature(func).parameters}  # drop anno_parser's --pdb/--xtra
     try: func(**kwargs)
     except user_errors() as e:  # evaluated only once an exception is raised, so the imports cost nothing before

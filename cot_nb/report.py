@@ -8,13 +8,14 @@ import json, math
 from pathlib import Path
 import numpy as np
 import pandas as pd
+from .config import methods
 from .project import atomic_write
 from .train import eval_share
 
 # %% auto #0
-__all__ = ['PAPER', 'METHOD_LABELS', 'VERDICTS', 'table_to_latex', 'table_to_markdown', 'write_table', 'save_figure', 'mean_std',
-           'fmt', 'per_seed_table1', 'summarise_table1', 'evaluation_note', 'eval_share_note', 'verdict', 'claim',
-           'write_report_fragment', 'curve_frame', 'plot_curves', 'experiment_dirs']
+__all__ = ['PAPER', 'VERDICTS', 'method_label', 'table_to_latex', 'table_to_markdown', 'write_table', 'save_figure', 'mean_std',
+           'fmt', 'per_seed_table1', 'summarise_table1', 'evaluation_note', 'eval_share_note', 'stale_note', 'verdict',
+           'claim', 'write_report_fragment', 'curve_frame', 'plot_curves', 'experiment_dirs']
 
 # %% ../nbs/12_report.ipynb #f41abb52
 PAPER = {
@@ -30,7 +31,10 @@ PAPER = {
     'official_init': dict(nll_oracle=11.43, nll_test=8.52, jsd_token_mixture=8.36),  # the official README's first log line
     'oracle_entropy': 5.75,  # the oracle's NLL of its own samples (measured with the official code's data)
 }
-METHOD_LABELS = {'mle': 'MLE', 'cot': 'CoT'}
+def method_label(method:str) -> str:
+    "The label of `method` in tables and figures, from the method registry (the name itself for an unregistered one)."
+    spec = methods().get(method)
+    return spec.label if spec is not None else method
 
 # %% ../nbs/12_report.ipynb #a652d8db
 def table_to_latex(df:pd.DataFrame, caption:str='') -> str:
@@ -76,23 +80,21 @@ def fmt(ms:tuple, digits:int=2) -> str:
     m, s = ms
     return f'{m:.{digits}f}' if math.isnan(s) else f'{m:.{digits}f} ± {s:.{digits}f}'
 
-def per_seed_table1(history:list, steps_per_epoch:int) -> dict:
+def per_seed_table1(history:list) -> dict:
     "Table 1's quantities for one run's evaluation history."
     h = pd.DataFrame(history)
     best = h.loc[(h.nll_oracle + h.nll_test).idxmin()]
     last = h.iloc[-1]
-    trained = h[h.step > 0]
-    sec_per_step = float(last.train_s / last.step) if last.step > 0 else float('nan')
     return dict(nll_oracle=float(last.nll_oracle), nll_test_final=float(last.nll_test), nll_test_best=float(h.nll_test.min()),
                 best_oracle=float(best.nll_oracle), best_test=float(best.nll_test), best_step=int(best.step),
-                time_epoch=sec_per_step * steps_per_epoch, steps=int(last.step))
+                time_epoch=float(last.epoch_s / last.epoch) if last.epoch > 0 else float('nan'), steps=int(last.step))
 
 def summarise_table1(results:dict) -> pd.DataFrame:
     "Table 1 rows (ours, and the paper's beside them) from {method: [RunResult, ...]}."
     rows = []
     for method, runs in results.items():
-        label = METHOD_LABELS.get(method, method)
-        per = [per_seed_table1(r.history, r.cfg.steps_per_epoch) for r in runs]
+        label = method_label(method)
+        per = [per_seed_table1(r.history) for r in runs]
         col = lambda k: mean_std(p[k] for p in per)
         paper = PAPER['table1'].get(label, {})
         pb = paper.get('best_sum')
@@ -114,7 +116,7 @@ def evaluation_note(configs:dict) -> str:
     "How each method was evaluated, from {method: RunConfig}: cadence, samples and test sequences, intermediate and final."
     parts = []
     for method, c in configs.items():
-        label = METHOD_LABELS.get(method, method)
+        label = method_label(method)
         parts.append(f"{label} at step 0 and every {c.eval_every:,} steps on {c.eval_samples:,} generator samples and "
                      f"{_test_sequences(c.eval_test, c.n_test)}, and finally at step {c.steps:,} on {c.final_eval_samples:,} samples and "
                      f"{_test_sequences(0, c.n_test)}")
@@ -123,9 +125,18 @@ def evaluation_note(configs:dict) -> str:
 def eval_share_note(results:dict) -> str:
     "Evaluation time as a share of training time per method, mean over seeds, from {method: [RunResult, ...]}."
     share = lambda runs, **kw: np.mean([eval_share(r.history, **kw) for r in runs])
-    parts = [f"{METHOD_LABELS.get(m, m)} {share(runs, exclude_final=True):.1%} / {share(runs):.1%}" for m, runs in results.items()]
+    parts = [f"{method_label(m)} {share(runs, exclude_final=True):.1%} / {share(runs):.1%}" for m, runs in results.items()]
     return ('Evaluation time as a share of training time (mean over seeds), the intermediate evaluations alone / '
             'all evaluations with the final one: ' + ', '.join(parts) + '.')
+
+# %% ../nbs/12_report.ipynb #d7a1e002
+def stale_note(results:dict) -> str:
+    "A sentence naming the reused runs of {method: [RunResult, ...]} that other code trained (`reuse_stale`); '' when none."
+    stale = {m: [r for r in runs if getattr(r, 'stale', False)] for m, runs in results.items()}
+    parts = [f"{method_label(m)} seed{'s' * (len(rs) > 1)} {', '.join(str(r.cfg.seed) for r in rs)} (code {', '.join(sorted({str(r.code_version) for r in rs}))})"
+             for m, rs in stale.items() if rs]
+    return ("**Stale runs reused** (trained by other code than this commit's, reused because the batch was run with --reuse-stale): "
+            + '; '.join(parts) + '.') if parts else ''
 
 # %% ../nbs/12_report.ipynb #241c1f70
 VERDICTS = ('reproduced', 'not reproduced', 'not tested at this profile')
@@ -149,7 +160,7 @@ def write_report_fragment(out_dir, experiment:str, title:str, order:int, markdow
 # %% ../nbs/12_report.ipynb #f56330da
 def curve_frame(results:dict) -> pd.DataFrame:
     "Long-form evaluation histories of {method: [RunResult, ...]}: columns method, seed, step, and every metric."
-    frames = [pd.DataFrame(r.history).assign(method=METHOD_LABELS.get(m, m), seed=r.cfg.seed) for m, runs in results.items() for r in runs]
+    frames = [pd.DataFrame(r.history).assign(method=method_label(m), seed=r.cfg.seed) for m, runs in results.items() for r in runs]
     return pd.concat(frames, ignore_index=True)
 
 def plot_curves(ax, df:pd.DataFrame, y:str, ylabel:str, title:str, hue:str='method'):

@@ -6,10 +6,10 @@
 from __future__ import annotations
 import ast, datetime, difflib, hashlib, json, os, re, shlex, subprocess, sys, time, uuid, warnings
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from .assemble import BATCH_NAME, assemble_report, done_path, format_seconds, fragment_path, read_batch, read_done, read_fragment
-from .config import ConfigError, METHODS, make_config, resolve_device, resolve_profile
+from .config import ConfigError, make_config, methods, overrides_for, resolve_device, resolve_profile
 from .project import atomic_write, cell_source, notebook_cells, repo_root
 
 # %% auto #0
@@ -18,7 +18,7 @@ __all__ = ['PARAMETERS', 'DEFAULT_SEEDS', 'BATCH_NAME', 'default_experiments_dir
            'plan_batch', 'is_finished', 'git_state', 'execute_papermill', 'run_experiment', 'BatchResult', 'run_batch']
 
 # %% ../nbs/11_reproduce.ipynb #a1a6be1d
-PARAMETERS = ('profile', 'seeds', 'device', 'overrides', 'out_dir', 'runs_dir')
+PARAMETERS = ('profile', 'seeds', 'device', 'overrides', 'out_dir', 'runs_dir', 'reuse_stale')
 
 def default_experiments_dir() -> Path:
     "`nbs/experiments` of the repository."
@@ -78,12 +78,18 @@ def check_seeds(seeds=None, profile:str='smoke') -> list:
     return seeds
 
 def check_overrides(profile:str, overrides:dict|None=None) -> dict:
-    "`overrides` checked against every method's config under `profile`, with the types the config gives them (1 -> 1.0 for a float)."
+    "`overrides` checked against the config of every method they apply to under `profile` (each must apply to one at least), with the types the config gives them (1 -> 1.0 for a float)."
     overrides = dict(overrides or {})
-    for name in overrides:
-        if name in _SET_ELSEWHERE: raise ConfigError(f"setting {name!r} cannot be overridden in a batch: {_SET_ELSEWHERE[name]}")
-    cfgs = [make_config(profile, m, **overrides) for m in METHODS]
-    return {k: getattr(cfgs[0], k) for k in overrides}
+    for key in overrides:
+        if key.split('.')[-1] in _SET_ELSEWHERE: raise ConfigError(f"setting {key!r} cannot be overridden in a batch: {_SET_ELSEWHERE[key.split('.')[-1]]}")
+    typed = {}
+    for m in methods():
+        mine = overrides_for(m, overrides)
+        cfg = make_config(profile, m, **mine)
+        for key in overrides:
+            name = key.split('.')[-1]
+            if name in mine: typed[key] = getattr(cfg, name) if hasattr(cfg, name) and name != 'settings' else getattr(cfg.settings, name)
+    return {k: typed[k] for k in overrides}
 
 def select_experiments(found:dict, only=None) -> dict:
     "The experiments of `found` named in `only` (every one when `only` is None), in folder order."
@@ -112,11 +118,13 @@ class Plan:
     experiments_dir: Path
     profile_dir: Path       # <out>/<profile>
     runs_dir: Path          # <runs>/<profile>
+    reuse_stale: bool = False  # reuse finished runs trained by other code instead of training them again
+    code_versions: dict = field(default_factory=dict)  # {method: code version of its runs} now (cot_nb.runs.run_code_version)
 
     def parameters(self) -> dict:
         "What papermill passes to every experiment notebook."
         return dict(profile=self.profile, seeds=list(self.seeds), device=self.device, overrides=dict(self.overrides),
-                    out_dir=str(self.profile_dir), runs_dir=str(self.runs_dir))
+                    out_dir=str(self.profile_dir), runs_dir=str(self.runs_dir), reuse_stale=self.reuse_stale)
 
     @property
     def command(self) -> str:
@@ -125,10 +133,11 @@ class Plan:
         if self.overrides: args += ['--set', *(f'{k}={json.dumps(v)}' for k, v in self.overrides.items())]
         if list(self.experiments) != list(self.found): args += ['--only', *self.experiments]
         if self.force: args.append('--force')
+        if self.reuse_stale: args.append('--reuse_stale')
         return shlex.join(args)
 
 def plan_batch(profile:str='auto', only=None, seeds=None, device:str='auto', out=None, overrides:dict|None=None,
-               force:bool=False, experiments_dir=None, runs_root=None) -> Plan:
+               force:bool=False, experiments_dir=None, runs_root=None, reuse_stale:bool=False) -> Plan:
     "Check every input of a batch and resolve it into a `Plan`; raises `ConfigError` naming the first problem, and writes nothing."
     resolved = resolve_profile(profile)
     device = resolve_device(device)
@@ -140,14 +149,16 @@ def plan_batch(profile:str='auto', only=None, seeds=None, device:str='auto', out
     chosen = select_experiments(found, only)
     out = Path(out) if out is not None else repo_root()/'paper_outputs'
     runs_root = Path(runs_root) if runs_root is not None else repo_root()/'runs'
+    from cot_nb.runs import run_code_version
     return Plan(resolved, profile, seeds, device, overrides, bool(force), chosen, found, experiments_dir.resolve(),
-                (out/resolved).resolve(), (runs_root/resolved).resolve())
+                (out/resolved).resolve(), (runs_root/resolved).resolve(), bool(reuse_stale), {m: run_code_version(m) for m in methods()})
 
 # %% ../nbs/11_reproduce.ipynb #9cff0964
-def is_finished(profile_dir, name:str, parameters:dict) -> bool:
-    "Whether `name` finished with exactly `parameters` and its executed notebook is still there."
+def is_finished(profile_dir, name:str, parameters:dict, code_versions:dict|None=None) -> bool:
+    "Whether `name` finished with exactly `parameters` (and, when given, the runs' `code_versions`) and its executed notebook is still there."
     rec = read_done(profile_dir, name)
     return (rec is not None and rec.get('parameters') == json.loads(json.dumps(parameters))
+            and (code_versions is None or rec.get('code_versions') == code_versions)
             and (Path(profile_dir)/'notebooks'/f'{name}.ipynb').is_file())
 
 def git_state(folder=None) -> dict:
@@ -223,7 +234,7 @@ def run_experiment(name:str, plan:Plan, execute=execute_papermill) -> dict:
     rec = record('ok' if error is None else 'failed', error)
     if error is None:
         atomic_write(done_path(profile_dir, name), json.dumps(dict(
-            experiment=name, parameters=plan.parameters(), git=git_state(), notebook=f'notebooks/{name}.ipynb',
+            experiment=name, parameters=plan.parameters(), code_versions=plan.code_versions, git=git_state(), notebook=f'notebooks/{name}.ipynb',
             source_sha256=_sha256(nb), wall_s=rec['wall_s'], started_at=started, finished_at=_now()), indent=1) + '\n')
     else: done_path(profile_dir, name).unlink(missing_ok=True)
     return rec
@@ -280,9 +291,9 @@ def _write_batch_record(result:BatchResult, started:str):
         experiments={n: entries[n] for n in sorted(entries)}), indent=1) + '\n')
 
 def run_batch(profile:str='auto', only=None, seeds=None, device:str='auto', out=None, overrides:dict|None=None,
-              force:bool=False, experiments_dir=None, runs_root=None, execute=execute_papermill, echo=print) -> BatchResult:
+              force:bool=False, experiments_dir=None, runs_root=None, execute=execute_papermill, echo=print, reuse_stale:bool=False) -> BatchResult:
     "Check the inputs, run every experiment that is not finished (all with `force`), then write `.batch.json` and `REPORT.md`."
-    plan = plan_batch(profile, only, seeds, device, out, overrides, force, experiments_dir, runs_root)
+    plan = plan_batch(profile, only, seeds, device, out, overrides, force, experiments_dir, runs_root, reuse_stale)
     params, records, started, t0, n = plan.parameters(), {}, _now(), time.perf_counter(), len(plan.experiments)
     asked = '' if plan.requested_profile == plan.profile else f' (from {plan.requested_profile})'
     echo(f"cot_nb reproduce: profile {plan.profile}{asked}, device {plan.device}, seeds {plan.seeds}, "
@@ -293,13 +304,14 @@ def run_batch(profile:str='auto', only=None, seeds=None, device:str='auto', out=
             tag = f"[{i}/{n}] {name}"
             if stopped:
                 records[name] = dict(status='not run', wall_s=0.0, started_at=None, error='the batch was interrupted'); continue
-            if not plan.force and is_finished(plan.profile_dir, name, params):
+            if not plan.force and is_finished(plan.profile_dir, name, params, plan.code_versions):
                 done = read_done(plan.profile_dir, name)
                 records[name] = dict(status='skipped', wall_s=0.0, started_at=None, error=None)
                 edited = '; its notebook changed since' if done.get('source_sha256') != _sha256(plan.experiments[name]) else ''
                 echo(f"{tag}: skipped, finished {done.get('finished_at')} with these parameters{edited} (--force reruns it)")
                 continue
-            echo(f"{tag}: running ...")
+            changed = not plan.force and is_finished(plan.profile_dir, name, params)  # finished, but the runs' code changed since
+            echo(f"{tag}: running ..." + (" (the code of its runs changed since it finished)" if changed else ''))
             records[name] = rec = run_experiment(name, plan, execute)
             echo(f"{tag}: {rec['status']} in {format_seconds(rec['wall_s'])}" + (f": {rec['error']}" if rec['error'] else ''))
             stopped = rec['status'] == 'interrupted'
