@@ -43,10 +43,12 @@ class MethodSpec:
 _REGISTRY: dict = importlib.import_module('cot_nb.config').__dict__.get('_REGISTRY', {})
 
 def register_method(spec:MethodSpec, replace:bool=False) -> MethodSpec:
-    "Add `spec` to the registry; a second method of the same name needs `replace=True` (the same trainer registered again, as when its notebook runs, replaces it)."
+    "Add `spec` to the registry and return the registered spec; a second method of the same name needs `replace=True` (the same trainer registered again, as when its notebook runs, leaves the first registration)."
+    _import_method_modules()  # the package's own methods first, so a notebook re-running a definition never displaces them
     old = _REGISTRY.get(spec.name)
-    rerun = old is not None and old.trainer.__qualname__ == spec.trainer.__qualname__  # the same definition run again (a notebook, a reload)
-    if old is not None and not (replace or rerun): raise ValueError(f"method {spec.name!r} is already registered (trainer {old.trainer.__qualname__}); pass replace=True to redefine it")
+    if old is not None and not replace:
+        if old.trainer.__qualname__ == spec.trainer.__qualname__: return old  # the same definition run again (its notebook, a reload)
+        raise ValueError(f"method {spec.name!r} is already registered (trainer {old.trainer.__qualname__}); pass replace=True to redefine it")
     own = {f.name for f in fields(spec.settings)} if spec.settings is not None else set()
     if clash := own & set(_shared_types()): raise ValueError(f"{spec.name}'s settings {sorted(clash)} clash with shared settings of RunConfig")
     _REGISTRY[spec.name] = spec
