@@ -10,12 +10,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from .assemble import BATCH_NAME, assemble_report, done_path, format_seconds, fragment_path, read_batch, read_done, read_fragment
 from .config import ConfigError, make_config, methods, overrides_for, resolve_device, resolve_profile
+from .jobs import plan_jobs, run_jobs
 from .project import atomic_write, cell_source, notebook_cells, repo_root
 
 # %% auto #0
 __all__ = ['PARAMETERS', 'DEFAULT_SEEDS', 'BATCH_NAME', 'default_experiments_dir', 'find_experiments', 'experiment_title',
            'parameters_problem', 'describe_experiments', 'check_seeds', 'check_overrides', 'select_experiments', 'Plan',
-           'plan_batch', 'is_finished', 'git_state', 'execute_papermill', 'run_experiment', 'BatchResult', 'run_batch']
+           'plan_batch', 'default_workers', 'check_workers', 'is_finished', 'git_state', 'execute_papermill',
+           'run_experiment', 'BatchResult', 'run_batch']
 
 # %% ../nbs/11_reproduce.ipynb #a1a6be1d
 PARAMETERS = ('profile', 'seeds', 'device', 'overrides', 'out_dir', 'runs_dir', 'reuse_stale')
@@ -120,6 +122,10 @@ class Plan:
     runs_dir: Path          # <runs>/<profile>
     reuse_stale: bool = False  # reuse finished runs trained by other code instead of training them again
     code_versions: dict = field(default_factory=dict)  # {method: code version of its runs} now (cot_nb.runs.run_code_version)
+    jobs: list = field(default_factory=list)  # the training runs the experiments need, each once (cot_nb.jobs.TrainingJob)
+    workers: int = 2        # Dask workers of the local cluster (0: the jobs run in this process)
+    threads: int = 1        # torch threads per job
+    scheduler: str|None = None  # address of a running Dask scheduler, instead of a local cluster
 
     def parameters(self) -> dict:
         "What papermill passes to every experiment notebook."
@@ -137,7 +143,8 @@ class Plan:
         return shlex.join(args)
 
 def plan_batch(profile:str='auto', only=None, seeds=None, device:str='auto', out=None, overrides:dict|None=None,
-               force:bool=False, experiments_dir=None, runs_root=None, reuse_stale:bool=False) -> Plan:
+               force:bool=False, experiments_dir=None, runs_root=None, reuse_stale:bool=False, workers:int|None=None, threads:int=1,
+               scheduler:str|None=None) -> Plan:
     "Check every input of a batch and resolve it into a `Plan`; raises `ConfigError` naming the first problem, and writes nothing."
     resolved = resolve_profile(profile)
     device = resolve_device(device)
@@ -150,8 +157,25 @@ def plan_batch(profile:str='auto', only=None, seeds=None, device:str='auto', out
     out = Path(out) if out is not None else repo_root()/'paper_outputs'
     runs_root = Path(runs_root) if runs_root is not None else repo_root()/'runs'
     from cot_nb.runs import run_code_version
+    workers, threads = check_workers(workers, threads, device, scheduler)
+    runs_dir = (runs_root/resolved).resolve()
+    jobs = plan_jobs(chosen.values(), resolved, seeds, device, overrides, runs_dir, bool(reuse_stale))
     return Plan(resolved, profile, seeds, device, overrides, bool(force), chosen, found, experiments_dir.resolve(),
-                (out/resolved).resolve(), (runs_root/resolved).resolve(), bool(reuse_stale), {m: run_code_version(m) for m in methods()})
+                (out/resolved).resolve(), runs_dir, bool(reuse_stale), {m: run_code_version(m) for m in methods()}, jobs, workers, threads, scheduler)
+
+def default_workers(device:str, threads:int=1) -> int:
+    "Local Dask workers when none are asked for: one per `threads` CPU cores on a CPU (2 x 1 thread measured fastest on this project's 2-core machine), one on a GPU."
+    return 1 if device.startswith('cuda') else max(1, (os.cpu_count() or 1) // threads)
+
+def check_workers(workers, threads:int, device:str, scheduler=None) -> tuple:
+    "(workers, threads) checked: threads >= 1, workers >= 0, and on a local cluster workers x threads <= the CPU cores."
+    if not isinstance(threads, int) or threads < 1: raise ConfigError(f"--threads {threads!r} must be a positive int")
+    if workers is None: workers = default_workers(device, threads)
+    if not isinstance(workers, int) or workers < 0: raise ConfigError(f"--workers {workers!r} must be an int >= 0 (0: run the jobs in this process)")
+    cores = os.cpu_count() or 1
+    if scheduler is None and workers * threads > cores:
+        raise ConfigError(f"--workers {workers} x --threads {threads} exceeds the {cores} CPU cores here; lower one of them")
+    return workers, threads
 
 # %% ../nbs/11_reproduce.ipynb #9cff0964
 def is_finished(profile_dir, name:str, parameters:dict, code_versions:dict|None=None) -> bool:
@@ -244,11 +268,12 @@ BATCH_NAME = '.batch.json'
 
 @dataclass
 class BatchResult:
-    "What a batch did: a record per experiment (status, wall_s, error), its total wall time and the report it assembled."
+    "What a batch did: a record per experiment (status, wall_s, error), one per training job, its total wall time and the report it assembled."
     plan: Plan
     records: dict
     total_s: float
     report: Path|None = None
+    jobs: dict = field(default_factory=dict)
 
     def names(self, status:str) -> list: return [n for n, r in self.records.items() if r['status'] == status]
     @property
@@ -286,20 +311,25 @@ def _write_batch_record(result:BatchResult, started:str):
     atomic_write(plan.profile_dir/BATCH_NAME, json.dumps(dict(
         batch_id=batch_id, profile=plan.profile, requested_profile=plan.requested_profile, command=plan.command, device=plan.device,
         seeds=plan.seeds, overrides=plan.overrides, git=git_state(), started_at=started, finished_at=_now(),
-        total_wall_s=round(result.total_s, 3), found=list(plan.found),
+        total_wall_s=round(result.total_s, 3), found=list(plan.found), jobs=result.jobs,
         titles={n: experiment_title(p) for n, p in plan.found.items()},
         experiments={n: entries[n] for n in sorted(entries)}), indent=1) + '\n')
 
 def run_batch(profile:str='auto', only=None, seeds=None, device:str='auto', out=None, overrides:dict|None=None,
-              force:bool=False, experiments_dir=None, runs_root=None, execute=execute_papermill, echo=print, reuse_stale:bool=False) -> BatchResult:
+              force:bool=False, experiments_dir=None, runs_root=None, execute=execute_papermill, echo=print, reuse_stale:bool=False,
+              workers:int|None=None, threads:int=1, scheduler:str|None=None) -> BatchResult:
     "Check the inputs, run every experiment that is not finished (all with `force`), then write `.batch.json` and `REPORT.md`."
-    plan = plan_batch(profile, only, seeds, device, out, overrides, force, experiments_dir, runs_root, reuse_stale)
+    plan = plan_batch(profile, only, seeds, device, out, overrides, force, experiments_dir, runs_root, reuse_stale, workers, threads, scheduler)
     params, records, started, t0, n = plan.parameters(), {}, _now(), time.perf_counter(), len(plan.experiments)
     asked = '' if plan.requested_profile == plan.profile else f' (from {plan.requested_profile})'
     echo(f"cot_nb reproduce: profile {plan.profile}{asked}, device {plan.device}, seeds {plan.seeds}, "
          f"overrides {plan.overrides or 'none'}; {n} experiment(s) -> {plan.profile_dir}")
     with _batch_lock(plan.profile_dir):
-        stopped = False
+        stopped, job_records = False, {}
+        if plan.jobs:  # every run the experiments need, each once; the notebooks then only reload them
+            job_records = run_jobs(plan.jobs, plan.scheduler, plan.workers, plan.threads, echo=echo)
+            echo('jobs: ' + ', '.join(f"{sum(r['status'] == s for r in job_records.values())} {s}" for s in ('ok', 'failed', 'skipped')
+                                      if any(r['status'] == s for r in job_records.values())))
         for i, name in enumerate(plan.experiments, 1):
             tag = f"[{i}/{n}] {name}"
             if stopped:
@@ -315,7 +345,7 @@ def run_batch(profile:str='auto', only=None, seeds=None, device:str='auto', out=
             records[name] = rec = run_experiment(name, plan, execute)
             echo(f"{tag}: {rec['status']} in {format_seconds(rec['wall_s'])}" + (f": {rec['error']}" if rec['error'] else ''))
             stopped = rec['status'] == 'interrupted'
-        result = BatchResult(plan, records, time.perf_counter() - t0)
+        result = BatchResult(plan, records, time.perf_counter() - t0, jobs=job_records)
         _write_batch_record(result, started)
         result.report = assemble_report(plan.profile_dir)
     echo(result.summary())
