@@ -33,12 +33,13 @@ MALLOC_ENV := MALLOC_MMAP_THRESHOLD_=4294967296 MALLOC_TRIM_THRESHOLD_=687194767
 NB    ?=
 FLAGS ?=
 PROFILE ?= auto
+REPRODUCE_ARGS ?=
 LAB_ARGS ?=
 
 .PHONY: help venv test reproduce export readme figures lab clean distclean
 
 help:
-	@echo "make reproduce  the whole reproduction (cot_nb reproduce --profile $(PROFILE)); creates .venv if missing"
+	@echo "make reproduce  the whole reproduction (cot_nb reproduce --profile $(PROFILE) $(REPRODUCE_ARGS), e.g. REPRODUCE_ARGS=\"--workers 1 --threads 2\"); creates .venv if missing"
 	@echo "make test       nbdev_test over every notebook (NB=..., FLAGS=slow, N_WORKERS=$(N_WORKERS)); creates .venv if missing"
 	@echo "make venv       create .venv with the pinned dependencies and register the 'Python (cot_nb)' kernel inside it"
 	@echo "make export     nbdev_export (notebooks -> cot_nb/) and nbdev_clean"
@@ -73,7 +74,7 @@ test: venv
 
 reproduce: venv
 	@[ -d "$(COT_NB_DATA)" ] || echo "warning: COT_NB_DATA=$(COT_NB_DATA) is not a folder: notebooks that need data will try to download it" >&2
-	$(MALLOC_ENV) $(BIN)/cot_nb reproduce --profile $(PROFILE)
+	$(MALLOC_ENV) $(BIN)/cot_nb reproduce --profile $(PROFILE) $(REPRODUCE_ARGS)
 
 export: venv
 	$(BIN)/nbdev_export

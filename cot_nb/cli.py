@@ -60,8 +60,8 @@ def reproduce(profile:Param("smoke, cpu, paper or auto (paper with CUDA, else cp
               experiments:Param("folder of experiment notebooks (default: nbs/experiments)", str)=None,
               runs:Param("checkpoint folder (default: runs in the repository); experiments get <runs>/<profile>", str)=None,
               reuse_stale:Param("reuse finished runs that other code trained instead of training them again (REPORT.md names them)", store_true)=False,
-              workers:Param("local Dask workers that train the runs (default: one per core on a CPU, 1 on a GPU; 0: in this process)", int)=None,
-              threads:Param("torch threads per training job", int)=1,
+              workers:Param("local Dask workers that train the runs (default: 1, or one per --threads cores; 0: in this process)", int)=None,
+              threads:Param("torch threads per training job (default: the cores over the workers; 1 with --scheduler)", int)=None,
               scheduler:Param("address of a running Dask scheduler (tcp://host:port) to train the runs on, instead of a local cluster; --runs must be a folder every worker shares", str)=None):
     "Run the experiment notebooks with papermill into <out>/<profile>/, skipping finished ones, and assemble REPORT.md."
     from cot_nb.reproduce import run_batch  # imported here, so the other commands do not load papermill

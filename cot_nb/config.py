@@ -38,6 +38,7 @@ class MethodSpec:
     profiles: dict = field(default_factory=dict)  # {profile: {setting: value}}: its sizes per profile (shared or own settings)
     epoch: str = ''            # what one epoch of Table 1's time column covers for this method
     order: int = 0             # its row in tables (the paper's Table 1 order)
+    step_cost: float = 1.0     # time of one step relative to an MLE step (`cot_nb bench`): batches start the longest runs first
 
 # the package module's dict, even when this cell runs inside the notebook (so the notebook and the package share one registry)
 _REGISTRY: dict = importlib.import_module('cot_nb.config').__dict__.get('_REGISTRY', {})

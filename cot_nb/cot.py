@@ -109,7 +109,7 @@ class CoT(Method):
         return out
 
 register_method(MethodSpec(
-    'cot', 'CoT', CoT, CoTSettings, order=100,
+    'cot', 'CoT', CoT, CoTSettings, order=100, step_cost=6.0,  # a CoT iteration: about 6 MLE steps of work here (cot_nb bench: FLOP ratio 6.4, time ratio 5.5-5.9)
     # cpu: CoT ~0.077 s an iteration here (cot_nb bench); 20,000 iterations and 3 seeds fit beside MLE in about 1.5 hours
     profiles=dict(smoke=dict(steps=300), cpu=dict(steps=20_000, eval_every=500), paper=dict(steps=200_000)),
     epoch="156 iterations (one pass of the mediator over the 10,000 training sequences), each timed whole: sampling, N_m mediator updates and the generator update"))

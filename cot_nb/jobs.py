@@ -61,7 +61,7 @@ class TrainingJob:
         return (self.run_dir / 'checkpoint.pt').exists() and (self.reuse_stale or done.get('code_version') == run_code_version(self.cfg.method))
 
 def plan_jobs(notebooks, profile:str, seeds, device:str, overrides:dict, runs_dir, reuse_stale:bool=False) -> list:
-    "Every run the experiment notebooks `notebooks` need (seeds x their methods, with the overrides that apply), each once, in plan order."
+    "Every run the experiment notebooks `notebooks` need (seeds x their methods, with the overrides that apply), each once, the longest first (steps x the method's `step_cost`)."
     jobs = {}
     for nb in notebooks:
         for m in experiment_methods(nb):
@@ -69,7 +69,7 @@ def plan_jobs(notebooks, profile:str, seeds, device:str, overrides:dict, runs_di
                 cfg = make_config(profile, m, seed=int(seed), device=device, **overrides_for(m, overrides or {}))
                 job = TrainingJob(cfg, str(runs_dir), reuse_stale)
                 jobs.setdefault(job.run_dir, job)
-    return list(jobs.values())
+    return sorted(jobs.values(), key=lambda j: -j.cfg.steps * method_spec(j.cfg.method).step_cost)  # longest first: the last job to start is a short one
 
 # %% ../nbs/11a_jobs.ipynb #j0b50012
 def run_job(job:TrainingJob, threads:int=1) -> dict:

@@ -16,8 +16,8 @@ from .project import atomic_write, cell_source, notebook_cells, repo_root
 # %% auto #0
 __all__ = ['PARAMETERS', 'DEFAULT_SEEDS', 'BATCH_NAME', 'default_experiments_dir', 'find_experiments', 'experiment_title',
            'parameters_problem', 'describe_experiments', 'check_seeds', 'check_overrides', 'select_experiments', 'Plan',
-           'plan_batch', 'default_workers', 'check_workers', 'is_finished', 'git_state', 'execute_papermill',
-           'run_experiment', 'BatchResult', 'run_batch']
+           'plan_batch', 'check_workers', 'is_finished', 'git_state', 'execute_papermill', 'run_experiment',
+           'BatchResult', 'run_batch']
 
 # %% ../nbs/11_reproduce.ipynb #a1a6be1d
 PARAMETERS = ('profile', 'seeds', 'device', 'overrides', 'out_dir', 'runs_dir', 'reuse_stale')
@@ -143,7 +143,7 @@ class Plan:
         return shlex.join(args)
 
 def plan_batch(profile:str='auto', only=None, seeds=None, device:str='auto', out=None, overrides:dict|None=None,
-               force:bool=False, experiments_dir=None, runs_root=None, reuse_stale:bool=False, workers:int|None=None, threads:int=1,
+               force:bool=False, experiments_dir=None, runs_root=None, reuse_stale:bool=False, workers:int|None=None, threads:int|None=None,
                scheduler:str|None=None) -> Plan:
     "Check every input of a batch and resolve it into a `Plan`; raises `ConfigError` naming the first problem, and writes nothing."
     resolved = resolve_profile(profile)
@@ -163,16 +163,16 @@ def plan_batch(profile:str='auto', only=None, seeds=None, device:str='auto', out
     return Plan(resolved, profile, seeds, device, overrides, bool(force), chosen, found, experiments_dir.resolve(),
                 (out/resolved).resolve(), runs_dir, bool(reuse_stale), {m: run_code_version(m) for m in methods()}, jobs, workers, threads, scheduler)
 
-def default_workers(device:str, threads:int=1) -> int:
-    "Local Dask workers when none are asked for: one per `threads` CPU cores on a CPU (2 x 1 thread measured fastest on this project's 2-core machine), one on a GPU."
-    return 1 if device.startswith('cuda') else max(1, (os.cpu_count() or 1) // threads)
-
-def check_workers(workers, threads:int, device:str, scheduler=None) -> tuple:
-    "(workers, threads) checked: threads >= 1, workers >= 0, and on a local cluster workers x threads <= the CPU cores."
-    if not isinstance(threads, int) or threads < 1: raise ConfigError(f"--threads {threads!r} must be a positive int")
-    if workers is None: workers = default_workers(device, threads)
-    if not isinstance(workers, int) or workers < 0: raise ConfigError(f"--workers {workers!r} must be an int >= 0 (0: run the jobs in this process)")
+def check_workers(workers, threads, device:str, scheduler=None) -> tuple:
+    "(workers, threads) with the defaults filled in and checked: threads >= 1, workers >= 0, and on a local cluster workers x threads <= the CPU cores."
     cores = os.cpu_count() or 1
+    # Default: one local worker with every core. Measured on this project's 2-core machine (issue 11), the 3-seed CoT job set
+    # took 167-172 s on 1 worker x 2 threads against 178-182 s on 2 workers x 1 thread: three equal jobs on two workers leave
+    # one core idle for the last third, which the 1.16x throughput of two single-threaded jobs side by side does not make up.
+    if workers is None: workers = 1 if threads is None or scheduler else max(1, cores // threads)
+    if threads is None: threads = 1 if scheduler else max(1, cores // max(workers, 1))
+    if not isinstance(threads, int) or threads < 1: raise ConfigError(f"--threads {threads!r} must be a positive int")
+    if not isinstance(workers, int) or workers < 0: raise ConfigError(f"--workers {workers!r} must be an int >= 0 (0: run the jobs in this process)")
     if scheduler is None and workers * threads > cores:
         raise ConfigError(f"--workers {workers} x --threads {threads} exceeds the {cores} CPU cores here; lower one of them")
     return workers, threads
@@ -317,7 +317,7 @@ def _write_batch_record(result:BatchResult, started:str):
 
 def run_batch(profile:str='auto', only=None, seeds=None, device:str='auto', out=None, overrides:dict|None=None,
               force:bool=False, experiments_dir=None, runs_root=None, execute=execute_papermill, echo=print, reuse_stale:bool=False,
-              workers:int|None=None, threads:int=1, scheduler:str|None=None) -> BatchResult:
+              workers:int|None=None, threads:int|None=None, scheduler:str|None=None) -> BatchResult:
     "Check the inputs, run every experiment that is not finished (all with `force`), then write `.batch.json` and `REPORT.md`."
     plan = plan_batch(profile, only, seeds, device, out, overrides, force, experiments_dir, runs_root, reuse_stale, workers, threads, scheduler)
     params, records, started, t0, n = plan.parameters(), {}, _now(), time.perf_counter(), len(plan.experiments)
