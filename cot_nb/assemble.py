@@ -93,6 +93,13 @@ def _experiment_names(profile_dir:Path, batch:dict) -> list:
     return sorted({p.stem for p in (profile_dir/'.done').glob('*.json')} |
                   {p.name[:-len('.report.json')] for p in profile_dir.glob('*.report.json')})
 
+def _jobs_section(jobs:dict) -> list:
+    "REPORT.md lines on the last batch's training jobs (`cot_nb.jobs`): how many ran, were reused or failed, and each failure's error."
+    if not jobs: return []
+    count = {s: sum(r.get('status') == s for r in jobs.values()) for s in ('ok', 'skipped', 'failed')}
+    lines = ['', f"Training jobs of the last batch: {count['ok']} trained, {count['skipped']} reused (finished before), {count['failed']} failed."]
+    return lines + [f"- job **{_cell(name)}** failed: {_cell(r.get('error'))}" for name, r in jobs.items() if r.get('status') == 'failed']
+
 def report_markdown(profile_dir) -> str:
     "The text of `REPORT.md` for the profile folder `profile_dir`."
     profile_dir = Path(profile_dir)
@@ -140,6 +147,7 @@ def report_markdown(profile_dir) -> str:
         nb = profile_dir/'notebooks'/f'{n}.ipynb'
         link = f"[notebooks/{n}.ipynb](notebooks/{n}.ipynb)" if nb.exists() else '-'
         out.append(f"| {_cell(n)} | {_cell(status)} | {wall} | {res} | {_cell(_settings(d['parameters'])) if d and 'parameters' in d else '-'} | {link} |")
+    out += _jobs_section(batch.get('jobs') or {})
     claims = [(n, c) for n in order for c in frags[n]['claims']]
     counts = {v: sum(c['verdict'] == v for _, c in claims) for v in VERDICTS}
     out += ['', '## Claims', '', '| experiment | claim | paper | ours | verdict |', '|---|---|---|---|---|']
