@@ -15,13 +15,28 @@ __all__ = ['COMMANDS', 'bench', 'train', 'reproduce', 'usage', 'user_errors', 'm
 def bench(device:Param("torch device: cpu, cuda, auto", str)='cpu',
           batch_size:Param("batch size (the paper: 64)", int)=64,
           repeats:Param("timed repeats per measurement (medians are reported)", int)=15,
-          json:Param("print one JSON object instead of the table", store_true)=False):
-    "Time an MLE step, a CoT iteration and sampling 10,000 sequences at the paper's sizes."
+          json:Param("print one JSON object instead of the table", store_true)=False,
+          layouts:Param("instead: time the 3-seed CoT job set of --layout_steps iterations on each workers x threads layout, e.g. 2x1,1x2", str)=None,
+          layout_steps:Param("CoT iterations per job for --layouts (cpu profile otherwise)", int)=400):
+    "Time an MLE step, a CoT iteration and sampling 10,000 sequences at the paper's sizes (or, with --layouts, worker layouts)."
     from cot_nb.config import resolve_device
+    if layouts:
+        from cot_nb.jobs import time_layouts
+        pairs = [_layout(s) for s in layouts.split(',')]
+        result = time_layouts(pairs, steps=layout_steps, device=resolve_device(device), echo=(lambda *a: None) if json else print)
+        print(_to_json(result) if json else f"median wall time {result['median_s']} s; speedup over {layouts.split(',')[0]}: {result['speedup_vs_first']}")
+        return result
     from cot_nb.bench import benchmark, format_benchmark
     result = benchmark(resolve_device(device), batch_size, repeats)
     print(_to_json(result) if json else format_benchmark(result))
     return result
+
+def _layout(text:str) -> tuple:
+    "'2x1' -> (2, 1): workers x threads."
+    try: w, t = (int(x) for x in text.strip().lower().split('x'))
+    except ValueError: raise ConfigError(f"layout {text!r} must look like WORKERSxTHREADS, e.g. 2x1") from None
+    if w < 0 or t < 1: raise ConfigError(f"layout {text!r} needs workers >= 0 and threads >= 1")
+    return w, t
 
 def _to_json(obj) -> str:
     "`obj` as indented JSON (a function, because `bench`'s `--json` flag hides the `json` module there)."

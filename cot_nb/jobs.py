@@ -12,7 +12,7 @@ from .project import notebook_cells, cell_source
 
 # %% auto #0
 __all__ = ['RUNS_TAG', 'RUNS_NAME', 'resolve_methods', 'experiment_methods', 'TrainingJob', 'plan_jobs', 'run_job', 'dask_client',
-           'run_jobs']
+           'run_jobs', 'time_layouts']
 
 # %% ../nbs/11a_jobs.ipynb #j0b50006
 RUNS_TAG, RUNS_NAME = 'runs', 'methods_trained'
@@ -134,3 +134,23 @@ def run_jobs(jobs:list, scheduler:str|None=None, workers:int=2, threads:int=1, e
                 else: done(job, 'failed', _error_line(fut.exception()))
     bar.close()
     return records
+
+# %% ../nbs/11a_jobs.ipynb #j0b50020
+def time_layouts(layouts=((2, 1), (1, 2)), steps:int=400, seeds=(0, 1, 2), method:str='cot', profile:str='cpu', device:str='cpu',
+                 repeats:int=2, echo=print) -> dict:
+    "Wall time of the same jobs (`method`, `seeds`, `steps` under `profile`) on each (workers, threads) layout, interleaved `repeats` times; fresh run folders each time."
+    import statistics, tempfile
+    walls = {f'{w}x{t}': [] for w, t in layouts}
+    for rep in range(repeats):
+        for w, t in layouts:
+            with tempfile.TemporaryDirectory() as d:
+                jobs = [TrainingJob(make_config(profile, method, seed=int(s), device=device, steps=steps), d) for s in seeds]
+                t0 = time.perf_counter()
+                recs = run_jobs(jobs, workers=w, threads=t, echo=lambda *a: None, progress=False)
+                walls[f'{w}x{t}'].append(round(time.perf_counter() - t0, 2))
+                if bad := [r['error'] for r in recs.values() if r['status'] != 'ok']: raise RuntimeError(f"a timed job failed: {bad[0]}")
+            echo(f"repeat {rep + 1}/{repeats}, {w} worker(s) x {t} thread(s): {walls[f'{w}x{t}'][-1]:.1f} s")
+    first = next(iter(walls))
+    return dict(method=method, steps=steps, seeds=list(seeds), wall_s=walls,
+                median_s={k: statistics.median(v) for k, v in walls.items()},
+                speedup_vs_first={k: round(statistics.median(walls[first]) / statistics.median(v), 3) for k, v in walls.items()})
