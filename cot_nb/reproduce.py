@@ -135,7 +135,9 @@ class Plan:
     @property
     def command(self) -> str:
         "The batch as an explicit command line (profile and device resolved)."
-        args = ['cot_nb', 'reproduce', '--profile', self.profile, '--seeds', *map(str, self.seeds), '--device', self.device]
+        args = ['cot_nb', 'reproduce', '--profile', self.profile, '--seeds', *map(str, self.seeds), '--device', self.device,
+                '--workers', str(self.workers), '--threads', str(self.threads)]  # the thread count sets the runs' rounding
+        if self.scheduler: args += ['--scheduler', self.scheduler]
         if self.overrides: args += ['--set', *(f'{k}={json.dumps(v)}' for k, v in self.overrides.items())]
         if list(self.experiments) != list(self.found): args += ['--only', *self.experiments]
         if self.force: args.append('--force')
