@@ -38,10 +38,15 @@ def experiment_methods(nb_path) -> list:
 # %% ../nbs/11a_jobs.ipynb #j0b50009
 @dataclass(frozen=True)
 class TrainingJob:
-    "One training run of a batch: its config, the runs folder all workers share, and whether stale runs may be reused."
+    "One training run of a batch: its config, the runs folder all workers share, whether stale runs may be reused, and the code version of its method's runs."
     cfg: RunConfig
     runs_dir: str
     reuse_stale: bool = False
+    code_version: str|None = None  # None: cot_nb.runs.run_code_version(method), computed when asked (it parses the package's sources)
+    @property
+    def version(self) -> str:
+        from cot_nb.runs import run_code_version
+        return self.code_version or run_code_version(self.cfg.method)
     @property
     def run_dir(self) -> Path:
         from cot_nb.runs import run_folder
@@ -49,25 +54,24 @@ class TrainingJob:
     @property
     def name(self) -> str: return f'{self.cfg.method} seed {self.cfg.seed} ({self.run_dir.name.split("-")[-1]})'
     @property
-    def key(self) -> str:
-        from cot_nb.runs import run_code_version
-        return f'{self.cfg.method}-{self.run_dir.name}-{run_code_version(self.cfg.method)}'
+    def key(self) -> str: return f'{self.cfg.method}-{self.run_dir.name}-{self.version}'
     def finished(self) -> bool:
         "Whether the run folder holds a finished run of this code (or, with `reuse_stale`, of any code)."
         import json
-        from cot_nb.runs import run_code_version
         try: done = json.loads((self.run_dir / 'result.json').read_text())
         except (OSError, ValueError): return False
-        return (self.run_dir / 'checkpoint.pt').exists() and (self.reuse_stale or done.get('code_version') == run_code_version(self.cfg.method))
+        return (self.run_dir / 'checkpoint.pt').exists() and (self.reuse_stale or done.get('code_version') == self.version)
 
 def plan_jobs(notebooks, profile:str, seeds, device:str, overrides:dict, runs_dir, reuse_stale:bool=False) -> list:
     "Every run the experiment notebooks `notebooks` need (seeds x their methods, with the overrides that apply), each once, the longest first (steps x the method's `step_cost`)."
-    jobs = {}
+    from cot_nb.runs import run_code_version
+    jobs, versions = {}, {}
     for nb in notebooks:
         for m in experiment_methods(nb):
+            if m not in versions: versions[m] = run_code_version(m)  # once per method
             for seed in seeds:
                 cfg = make_config(profile, m, seed=int(seed), device=device, **overrides_for(m, overrides or {}))
-                job = TrainingJob(cfg, str(runs_dir), reuse_stale)
+                job = TrainingJob(cfg, str(runs_dir), reuse_stale, versions[m])
                 jobs.setdefault(job.run_dir, job)
     return sorted(jobs.values(), key=lambda j: -j.cfg.steps * method_spec(j.cfg.method).step_cost)  # longest first: the last job to start is a short one
 
@@ -103,8 +107,9 @@ def dask_client(scheduler:str|None=None, workers:int=2, threads:int=1):
 def run_jobs(jobs:list, scheduler:str|None=None, workers:int=2, threads:int=1, echo=print, progress:bool=True) -> dict:
     "Run `jobs` (skipping finished ones): in this process when `workers` is 0, else on Dask; returns {job name: record}."
     from cot_nb.train import progress_bar
-    records = {j.name: dict(status='skipped', error=None, wall_s=0.0) for j in jobs if j.finished()}
-    todo = [j for j in jobs if not j.finished()]
+    finished = {j.name for j in jobs if j.finished()}
+    records = {j.name: dict(status='skipped', error=None, wall_s=0.0) for j in jobs if j.name in finished}
+    todo = [j for j in jobs if j.name not in finished]
     if records: echo(f"jobs: {len(records)} finished before, reused")
     if not todo: return records
     bar = progress_bar(total=len(todo), desc='jobs', disable=not progress, unit='run')

@@ -90,7 +90,7 @@ def check_overrides(profile:str, overrides:dict|None=None) -> dict:
         cfg = make_config(profile, m, **mine)
         for key in overrides:
             name = key.split('.')[-1]
-            if name in mine: typed[key] = getattr(cfg, name) if hasattr(cfg, name) and name != 'settings' else getattr(cfg.settings, name)
+            if name in mine: typed[key] = getattr(cfg if hasattr(cfg, name) else cfg.settings, name)
     return {k: typed[k] for k in overrides}
 
 def select_experiments(found:dict, only=None) -> dict:

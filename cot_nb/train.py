@@ -177,10 +177,10 @@ def read_checkpoint(path, device='cpu') -> dict:
         raise CheckpointError(f"checkpoint {path} lacks the training state (step, models, optimisers, RNG, losses); {fix}")
     return ck
 
-def load_checkpoint(path, method:Method) -> tuple:
-    "Restore `method` from `path`; returns (step, history, tally, clock). Raises `CheckpointError` with the fix."
+def load_checkpoint(path, method:Method, ck:dict|None=None) -> tuple:
+    "Restore `method` from `path` (or from `ck`, its contents when already read); returns (step, history, tally, clock). Raises `CheckpointError` with the fix."
     fix = f"delete {path} to restart this run from scratch"
-    ck = read_checkpoint(path, method.cfg.device)
+    if ck is None: ck = read_checkpoint(path, method.cfg.device)
     if ck['config'] != method.cfg.to_dict():
         diff = {k: (ck['config'].get(k), v) for k, v in method.cfg.to_dict().items() if ck['config'].get(k) != v}
         raise CheckpointError(f"checkpoint {path} belongs to another config (saved vs now: {diff}); {fix} or use another run folder")
@@ -203,13 +203,13 @@ def _set_aside(run_dir:Path, version) -> Path:
         if (run_dir / name).exists(): os.replace(run_dir / name, dest / name)
     return dest
 
-def open_run_dir(run_dir, cfg:RunConfig, version:str, reuse_stale:bool=False) -> str:
-    "'new', 'resume', 'finished' or 'stale' (see above); writes the config; `RunDirConflict` if the folder holds another config's run."
+def open_run_dir(run_dir, cfg:RunConfig, version:str, reuse_stale:bool=False, device='cpu') -> tuple:
+    "('new', 'resume', 'finished' or 'stale' (see above), the checkpoint when it was read to decide); writes the config; `RunDirConflict` if the folder holds another config's run."
     run_dir = Path(run_dir); run_dir.mkdir(parents=True, exist_ok=True)
     cfg_file, ckpt, result = run_dir / CONFIG_NAME, run_dir / CKPT_NAME, run_dir / RESULT_NAME
     if cfg_file.exists() and json.loads(cfg_file.read_text()) != json.loads(cfg.to_json()):
         raise RunDirConflict(f"{run_dir} holds a run with another config; pick a new run folder or delete {run_dir}")
-    state = 'new'
+    state, ck = 'new', None
     if result.exists() and ckpt.exists():
         try: old = json.loads(result.read_text()).get('code_version')
         except ValueError: old = None
@@ -217,12 +217,12 @@ def open_run_dir(run_dir, cfg:RunConfig, version:str, reuse_stale:bool=False) ->
         elif reuse_stale: state = 'stale'
         else: _set_aside(run_dir, old)
     elif ckpt.exists():
-        old = read_checkpoint(ckpt).get('code_version')
-        if old == version: state = 'resume'
-        else: _set_aside(run_dir, old)  # never resume with other code: the result would be no one's
+        ck = read_checkpoint(ckpt, device)
+        if ck.get('code_version') == version: state = 'resume'
+        else: _set_aside(run_dir, ck.get('code_version')); ck = None  # never resume with other code: the result would be no one's
     elif result.exists(): _set_aside(run_dir, None)
     atomic_write(cfg_file, cfg.to_json())
-    return state
+    return state, ck
 
 # %% ../nbs/05_train.ipynb #6b12666c
 @dataclass
@@ -282,8 +282,8 @@ def fit(method:Method, evaluator, run_dir=None, progress:bool=True, callback=Non
     total, version = sum(p.steps for p in phases), version or code_version(type(method).__module__)
     run_dir = Path(run_dir) if run_dir is not None else None
     step, history, tally, clock = 0, [], LossTally(), dict(train_s=0.0, epoch_s=0.0)
-    state = open_run_dir(run_dir, cfg, version, reuse_stale) if run_dir is not None else 'new'
-    if state != 'new': step, history, tally, clock = load_checkpoint(run_dir / CKPT_NAME, method)
+    state, ck = open_run_dir(run_dir, cfg, version, reuse_stale, cfg.device) if run_dir is not None else ('new', None)
+    if state != 'new': step, history, tally, clock = load_checkpoint(run_dir / CKPT_NAME, method, ck)  # read once, on resume
     if state in ('finished', 'stale'):
         return RunResult(cfg, history, run_dir, method, json.loads((run_dir / RESULT_NAME).read_text()).get('code_version'), state == 'stale')
     last_ckpt = f'{run_dir / CKPT_NAME} (step {step})' if step and run_dir else 'none (no checkpoint yet)'
@@ -304,10 +304,10 @@ def fit(method:Method, evaluator, run_dir=None, progress:bool=True, callback=Non
 
     if not history: record(0)
     bar = progress_bar(total=total, initial=step, disable=not progress, desc=f'{cfg.method} seed {cfg.seed}')
-    tick, method.generator_s = time.perf_counter(), 0.0
+    tick, method.generator_s, shown = time.perf_counter(), 0.0, None
     while step < total:
         i, start = phase_at(phases, step); phase = phases[i]
-        if len(phases) > 1: bar.set_description(f'{cfg.method} seed {cfg.seed} [{phase.name}]', refresh=False)
+        if len(phases) > 1 and i != shown: bar.set_description(f'{cfg.method} seed {cfg.seed} [{phase.name}]', refresh=False); shown = i  # on a phase change
         tally.add(phase.step(step - start))
         step += 1; bar.update(1)
         phase_end = step - start == phase.steps
