@@ -10,9 +10,9 @@ from pathlib import Path
 import torch
 
 # %% auto #0
-__all__ = ['PROFILES', 'ConfigError', 'setting', 'setting_help', 'MethodSpec', 'register_method', 'unregister_method', 'methods',
-           'method_spec', 'RunConfig', 'resolve_profile', 'resolve_device', 'overrides_for', 'make_config',
-           'describe_settings']
+__all__ = ['PRECISIONS', 'PROFILES', 'ConfigError', 'setting', 'setting_help', 'MethodSpec', 'register_method',
+           'unregister_method', 'methods', 'method_spec', 'RunConfig', 'resolve_profile', 'resolve_device',
+           'overrides_for', 'make_config', 'describe_settings']
 
 # %% ../nbs/04_config.ipynb #fc0a9aa3
 class ConfigError(ValueError):
@@ -79,6 +79,8 @@ def method_spec(name:str) -> MethodSpec:
     return specs[name]
 
 # %% ../nbs/04_config.ipynb #a1c0de04
+PRECISIONS = ('fp32', 'bf16')  # 'fp32': exact, the reference; 'bf16': mixed precision (05b_kernels)
+
 @dataclass(frozen=True)
 class RunConfig:
     "Every setting of one training run: the shared ones, and the method's own in `settings` (its registered section)."
@@ -99,6 +101,7 @@ class RunConfig:
     gen_beta1: float = setting(0.9, "generator Adam beta1")
     gen_beta2: float = setting(0.95, "generator Adam beta2")
     grad_clip: float = setting(0.0, "max gradient norm; 0 = no clipping (the official CoT code)")
+    precision: str = setting('fp32', "arithmetic of the training steps: 'fp32' (exact, the reference) or 'bf16' (bf16 matrix products; softmax, losses, weights and optimizer in fp32); evaluation is always fp32")
     eval_every: int = setting(100, "evaluate every this many steps of the main phase")
     eval_samples: int = setting(12_800, "generator (and oracle) samples at intermediate evaluations")
     eval_test: int = setting(0, "test sequences (the first ones) for NLL_test at intermediate evaluations; 0 = all")
@@ -112,6 +115,7 @@ class RunConfig:
         for name in ('steps', 'batch_size', 'vocab_size', 'seq_len', 'n_train', 'n_test', 'eval_every', 'eval_samples', 'final_eval_samples', 'check_every', 'ckpt_every'):
             if getattr(self, name) < (0 if name == 'steps' else 1): raise ConfigError(f"{name}={getattr(self, name)} must be positive")
         if self.eval_test < 0: raise ConfigError(f"eval_test={self.eval_test} must be >= 0 (0 = the whole test set)")
+        if self.precision not in PRECISIONS: raise ConfigError(f"precision={self.precision!r} is unknown; choose one of {PRECISIONS}")
         if self.batch_size > self.n_train: raise ConfigError(f"batch_size={self.batch_size} exceeds n_train={self.n_train}")
 
     def to_dict(self) -> dict:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from .config import ConfigError, MethodSpec, RunConfig, register_method, setting
 from .models import LSTMLM, init_mediator_
 from .metrics import balanced_nll, mean_nll
-from .kernels import fused_linear_nll, fused_generator_loss
+from .kernels import fused_linear_nll, fused_generator_loss, mixed_precision
 from .train import Method, clipped_step, make_adam, make_generator
 
 # %% auto #0
@@ -71,22 +71,26 @@ class CoT(Method):
 
     def modules(self): return dict(generator=self.generator, mediator=self.mediator)
     def optimizers(self): return dict(generator=self.opt_g, mediator=self.opt_m)
+    def mixed_precision(self): return mixed_precision(self.cfg.precision, self.cfg.device)  # where the LSTM layers run (05b_kernels)
 
     def mediator_step(self, index:int, generated:torch.Tensor) -> torch.Tensor:
         "Eq. 9 on training batch `index` and an equal batch of generator samples, dropout on."
         x = torch.cat([self.real_batch(index), generated])
         self.mediator.train()
-        loss = fused_linear_nll(self.mediator.hidden_states(x), self.mediator.out, x)
+        with self.mixed_precision(): h = self.mediator.hidden_states(x)
+        loss = fused_linear_nll(h, self.mediator.out, x, precision=self.cfg.precision)
         clipped_step(self.opt_m, loss, self.mediator.parameters(), self.cfg.grad_clip)
         return loss
 
     def generator_step(self, generated:torch.Tensor) -> torch.Tensor:
         "Eq. 14 (or the gamma-weighted objective) on a batch of generator samples, the mediator in eval mode."
         self.mediator.eval()
-        with torch.no_grad(): h_med = self.mediator.hidden_states(generated)
+        with torch.no_grad(), self.mixed_precision(): h_med = self.mediator.hidden_states(generated)
         gamma = self.cfg.settings.gamma
-        if gamma == 0: loss = fused_generator_loss(self.generator.hidden_states(generated), self.generator.out, h_med, self.mediator.out)
-        else: loss = generator_loss_gamma(self.generator(generated), self.mediator.out(h_med), generated, gamma)
+        if gamma == 0:
+            with self.mixed_precision(): h_gen = self.generator.hidden_states(generated)
+            loss = fused_generator_loss(h_gen, self.generator.out, h_med, self.mediator.out, precision=self.cfg.precision)
+        else: loss = generator_loss_gamma(self.generator(generated), self.mediator.out(h_med.float()), generated, gamma)  # unfused, fp32 output layers
         clipped_step(self.opt_g, loss, self.generator.parameters(), self.cfg.grad_clip)
         return loss
 

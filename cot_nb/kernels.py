@@ -7,10 +7,12 @@ from __future__ import annotations
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+import contextlib
+from .config import PRECISIONS
 from .metrics import log_normaliser
 
 # %% auto #0
-__all__ = ['fused_linear_nll', 'fused_generator_loss']
+__all__ = ['mixed_precision', 'fused_linear_nll', 'fused_generator_loss']
 
 # %% ../nbs/05b_kernels.ipynb #5579863f
 def _push_through_output(g, h, weight, dh_out, dW, db):
@@ -48,13 +50,6 @@ class _FusedLinearNLL(torch.autograd.Function):
     @torch.autograd.function.once_differentiable
     def backward(ctx, grad): return _scaled_grads(ctx, grad, n_inputs=6)
 
-def _wants_grad(*ts) -> bool: return torch.is_grad_enabled() and any(t.requires_grad for t in ts)
-
-def fused_linear_nll(h:torch.Tensor, out:nn.Linear, targets:torch.Tensor, chunk_size:int=128) -> torch.Tensor:
-    "`F.cross_entropy(out(h), targets)` (mean NLL per token, Eq. 9) from hidden states [N, H], computed chunkwise."
-    h, targets = h.reshape(-1, h.shape[-1]), targets.reshape(-1)
-    return _FusedLinearNLL.apply(h, out.weight, out.bias, targets, chunk_size, _wants_grad(h, out.weight, out.bias))
-
 class _FusedKL(torch.autograd.Function):
     "Mean over rows of KL(softmax(hg Wg^T + bg) || softmax(hm Wm^T + bm)); gradients for the first (generator) side only."
     @staticmethod
@@ -78,8 +73,80 @@ class _FusedKL(torch.autograd.Function):
     @torch.autograd.function.once_differentiable
     def backward(ctx, grad): return _scaled_grads(ctx, grad, n_inputs=8)
 
-def fused_generator_loss(h_gen:torch.Tensor, gen_out:nn.Linear, h_med:torch.Tensor, med_out:nn.Linear, chunk_size:int=128) -> torch.Tensor:
-    "`generator_loss(gen_out(h_gen), med_out(h_med))` (Eq. 14, mediator detached) from hidden states, computed chunkwise."
+# %% ../nbs/05b_kernels.ipynb #bf16a002
+_LOW = torch.bfloat16
+
+def mixed_precision(precision:str, device) -> contextlib.AbstractContextManager:
+    "Where a training step's LSTM layers run: under `torch.autocast` to bf16 on `device`'s type (CPU or CUDA) for 'bf16'; unchanged for 'fp32'."
+    if precision not in PRECISIONS: raise ValueError(f"precision={precision!r} is unknown; choose one of {PRECISIONS}")
+    return contextlib.nullcontext() if precision == 'fp32' else torch.autocast(torch.device(device).type, dtype=_LOW)
+
+def _grads_from_low(G, h, weight_low, h_low):
+    "dh = G W (in h's dtype) and dW = G^T h in fp32 from the bf16 logit gradients G [N, V] of all chunks: one product each."
+    return torch.mm(G, weight_low).to(h.dtype), torch.mm(G.t(), h_low).float()
+
+class _FusedLinearNLLBF16(torch.autograd.Function):
+    "`_FusedLinearNLL` in mixed precision: bf16 products, fp32 softmax, loss and bias gradient."
+    @staticmethod
+    def forward(ctx, h, weight, bias, targets, chunk_size:int, with_grad:bool):
+        hl, wl, bl = h.to(_LOW), weight.to(_LOW), bias.to(_LOW)
+        total = weight.new_zeros(())
+        if with_grad: G, db = weight.new_empty(len(h), len(weight), dtype=_LOW), torch.zeros_like(bias)
+        for s in range(0, len(h), chunk_size):
+            yc = targets[s:s + chunk_size, None]
+            z = torch.addmm(bl, hl[s:s + chunk_size], wl.t())  # bf16 logits
+            p = torch.softmax(z, 1, dtype=torch.float32)
+            total += (log_normaliser(z, p) - z.gather(1, yc)).sum()
+            if with_grad:
+                g = p.scatter_add_(1, yc, torch.full(yc.shape, -1.0, dtype=p.dtype, device=p.device))
+                db.add_(g.sum(0)); G[s:s + chunk_size] = g
+        return _mean_keeping_grads(ctx, total, len(h), (*_grads_from_low(G, h, wl, hl), db) if with_grad else ())
+
+    @staticmethod
+    @torch.autograd.function.once_differentiable
+    def backward(ctx, grad): return _scaled_grads(ctx, grad, n_inputs=6)
+
+class _FusedKLBF16(torch.autograd.Function):
+    "`_FusedKL` in mixed precision: bf16 products, fp32 softmaxes, differences, KL and bias gradient."
+    @staticmethod
+    def forward(ctx, hg, weight, bias, hm, med_weight, med_bias, chunk_size:int, with_grad:bool):
+        hl, wl, bl = hg.to(_LOW), weight.to(_LOW), bias.to(_LOW)
+        hml, wml, bml = hm.to(_LOW), med_weight.to(_LOW), med_bias.to(_LOW)
+        total = weight.new_zeros(())
+        if with_grad: G, db = weight.new_empty(len(hg), len(weight), dtype=_LOW), torch.zeros_like(bias)
+        for s in range(0, len(hg), chunk_size):
+            zg, zm = torch.addmm(bl, hl[s:s + chunk_size], wl.t()), torch.addmm(bml, hml[s:s + chunk_size], wml.t())
+            pg = torch.softmax(zg, 1, dtype=torch.float32)
+            shift = log_normaliser(zg, pg) - log_normaliser(zm, torch.softmax(zm, 1, dtype=torch.float32))
+            d = zg.float().sub_(zm).sub_(shift)  # log pg - log pm, in fp32
+            kl = torch.linalg.vecdot(pg, d, dim=1)[:, None]
+            total += kl.sum()
+            if with_grad:
+                g = d.sub_(kl).mul_(pg)
+                db.add_(g.sum(0)); G[s:s + chunk_size] = g
+        return _mean_keeping_grads(ctx, total, len(hg), (*_grads_from_low(G, hg, wl, hl), db) if with_grad else ())
+
+    @staticmethod
+    @torch.autograd.function.once_differentiable
+    def backward(ctx, grad): return _scaled_grads(ctx, grad, n_inputs=8)
+
+# %% ../nbs/05b_kernels.ipynb #bf16a004
+_NLL_KERNELS = {'fp32': _FusedLinearNLL, 'bf16': _FusedLinearNLLBF16}
+_KL_KERNELS = {'fp32': _FusedKL, 'bf16': _FusedKLBF16}
+
+def _kernel(kernels:dict, precision:str):
+    if precision not in kernels: raise ValueError(f"precision={precision!r} is unknown; choose one of {tuple(kernels)}")
+    return kernels[precision]
+
+def _wants_grad(*ts) -> bool: return torch.is_grad_enabled() and any(t.requires_grad for t in ts)
+
+def fused_linear_nll(h:torch.Tensor, out:nn.Linear, targets:torch.Tensor, chunk_size:int=128, precision:str='fp32') -> torch.Tensor:
+    "`F.cross_entropy(out(h), targets)` (mean NLL per token, Eq. 9) from hidden states [N, H], computed chunkwise in `precision`."
+    h, targets = h.reshape(-1, h.shape[-1]), targets.reshape(-1)
+    return _kernel(_NLL_KERNELS, precision).apply(h, out.weight, out.bias, targets, chunk_size, _wants_grad(h, out.weight, out.bias))
+
+def fused_generator_loss(h_gen:torch.Tensor, gen_out:nn.Linear, h_med:torch.Tensor, med_out:nn.Linear, chunk_size:int=128, precision:str='fp32') -> torch.Tensor:
+    "`generator_loss(gen_out(h_gen), med_out(h_med))` (Eq. 14, mediator detached) from hidden states, computed chunkwise in `precision`."
     hg, hm = h_gen.reshape(-1, h_gen.shape[-1]), h_med.reshape(-1, h_med.shape[-1]).detach()
-    return _FusedKL.apply(hg, gen_out.weight, gen_out.bias, hm, med_out.weight.detach(), med_out.bias.detach(),
+    return _kernel(_KL_KERNELS, precision).apply(hg, gen_out.weight, gen_out.bias, hm, med_out.weight.detach(), med_out.bias.detach(),
                           chunk_size, _wants_grad(hg, gen_out.weight, gen_out.bias))

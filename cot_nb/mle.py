@@ -6,16 +6,17 @@
 from __future__ import annotations
 import torch
 from .config import MethodSpec, RunConfig, register_method
-from .kernels import fused_linear_nll
+from .kernels import fused_linear_nll, mixed_precision
 from .train import Method, clipped_step, make_adam, make_generator
 
 # %% auto #0
 __all__ = ['mle_loss', 'MLE']
 
 # %% ../nbs/07_mle.ipynb #95abb35d
-def mle_loss(generator, batch:torch.Tensor) -> torch.Tensor:
-    "Teacher-forced negative log-likelihood of `batch`, nats per token: `generator.nll_per_token(batch)` through the fused output layer."
-    return fused_linear_nll(generator.hidden_states(batch), generator.out, batch)
+def mle_loss(generator, batch:torch.Tensor, precision:str='fp32') -> torch.Tensor:
+    "Teacher-forced negative log-likelihood of `batch`, nats per token: `generator.nll_per_token(batch)` through the fused output layer, in `precision` (05b_kernels)."
+    with mixed_precision(precision, generator.device): h = generator.hidden_states(batch)
+    return fused_linear_nll(h, generator.out, batch, precision=precision)
 
 class MLE(Method):
     "Maximum-likelihood training of the generator on the training set."
@@ -27,7 +28,7 @@ class MLE(Method):
     def modules(self): return dict(generator=self.generator)
     def optimizers(self): return dict(generator=self.opt)
     def step(self, step:int) -> dict:
-        loss = mle_loss(self.generator, self.real_batch(step))
+        loss = mle_loss(self.generator, self.real_batch(step), self.cfg.precision)
         clipped_step(self.opt, loss, self.generator.parameters(), self.cfg.grad_clip)
         return dict(nll=loss)
 

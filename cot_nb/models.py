@@ -39,7 +39,8 @@ class UniformMaskDropout(nn.Module):
         self.p = p
     def forward(self, x:torch.Tensor) -> torch.Tensor:
         if not self.training or self.p == 0: return x
-        return x * ((torch.rand_like(x) >= self.p) * (1.0 / (1.0 - self.p)))
+        keep = torch.rand(x.shape, device=x.device) >= self.p  # fp32 uniforms whatever x's dtype: bf16 and fp32 runs draw the same masks
+        return x * (keep * (1.0 / (1.0 - self.p))).to(x.dtype)
     def extra_repr(self) -> str: return f'p={self.p}'
 
 # %% ../nbs/01_models.ipynb #c18787ca
