@@ -11,7 +11,8 @@ from .config import make_config, method_spec
 from .train import sync_device
 
 # %% auto #0
-__all__ = ['OP_GROUPS', 'median_ms', 'count_flops', 'gemm_gflops', 'time_breakdown', 'benchmark', 'format_benchmark']
+__all__ = ['OP_GROUPS', 'median_ms', 'count_flops', 'interleaved_median_ms', 'gemm_gflops', 'time_breakdown', 'benchmark',
+           'format_benchmark']
 
 # %% ../nbs/09_bench.ipynb #f0be6378
 def median_ms(fn, warmup:int=3, repeats:int=15, device='cpu') -> float:
@@ -28,9 +29,20 @@ def count_flops(fn) -> int:
     with FlopCounterMode(display=False) as counter: fn()
     return counter.get_total_flops()
 
-def gemm_gflops(n:int=2048, device='cpu', repeats:int=10) -> float:
-    "The device's measured fp32 matrix-multiply throughput on n x n matrices, GFLOP/s."
-    a, b = torch.randn(n, n, device=device), torch.randn(n, n, device=device)
+def interleaved_median_ms(fns:dict, warmup:int=3, repeats:int=15, device='cpu') -> dict:
+    "{name: median wall time in ms} of each `fns[name]()`, timed in turn within each round, so a machine whose speed drifts slows them all alike."
+    for _ in range(warmup):
+        for fn in fns.values(): fn()
+    times = {k: [] for k in fns}
+    for _ in range(repeats):
+        for k, fn in fns.items():
+            sync_device(device); t0 = time.perf_counter(); fn(); sync_device(device)
+            times[k].append(1000 * (time.perf_counter() - t0))
+    return {k: statistics.median(v) for k, v in times.items()}
+
+def gemm_gflops(n:int=2048, device='cpu', repeats:int=10, dtype=torch.float32) -> float:
+    "The device's measured matrix-multiply throughput on n x n matrices of `dtype`, GFLOP/s."
+    a, b = torch.randn(n, n, device=device, dtype=dtype), torch.randn(n, n, device=device, dtype=dtype)
     return 2 * n ** 3 / (median_ms(lambda: a @ b, 2, repeats, device) / 1000) / 1e9
 
 # %% ../nbs/09_bench.ipynb #750d49ef
@@ -41,6 +53,7 @@ OP_GROUPS = {  # aten op name fragments -> where the time goes
     'sampling search': ('searchsorted', 'cumsum'),
     'random numbers': ('bernoulli', 'aten::rand', 'aten::uniform'),
     'optimizer': ('Optimizer', 'aten::_foreach', 'addcdiv', 'aten::sqrt', 'aten::lerp'),
+    'dtype conversions and copies': ('aten::_to_copy', 'aten::copy_'),
 }
 
 _PROFILER_PROBE_LINE = re.compile(rb'^USDT:[^\n]*\] profiler_(?:start|stop)\n', flags=re.M)
@@ -74,33 +87,51 @@ def time_breakdown(fn, repeats:int=10, warmup:int=2) -> dict:
     return groups
 
 # %% ../nbs/09_bench.ipynb #ac9a8196
-def _method(name:str, device:str, batch_size:int):
-    cfg = make_config('smoke', name, device=device, batch_size=batch_size, n_train=max(batch_size, 1024))
+def _method(name:str, device:str, batch_size:int, precision:str='fp32'):
+    cfg = make_config('smoke', name, device=device, batch_size=batch_size, n_train=max(batch_size, 1024), precision=precision)
     data = torch.randint(1, cfg.vocab_size, (cfg.n_train, cfg.seq_len), generator=torch.Generator().manual_seed(0))
     torch.manual_seed(0)
     return method_spec(name).trainer(cfg, data)
 
-def benchmark(device:str='cpu', batch_size:int=64, repeats:int=15, warmup:int=3, sample_n:int=10_000, breakdown:bool=True) -> dict:
-    "Time one MLE step, one CoT iteration and sampling `sample_n` sequences; count their FLOPs; split the CoT iteration by operation."
-    out = dict(device=device, batch_size=batch_size, threads=torch.get_num_threads(), torch=torch.__version__)
-    for name, key in (('mle', 'mle_step'), ('cot', 'cot_iter')):
-        m = _method(name, device, batch_size); i = iter(range(10**9))
-        out[f'{key}_ms'] = median_ms(lambda: m.step(next(i)), warmup, repeats, device)
-        out[f'{key}_gflop'] = count_flops(lambda: m.step(next(i))) / 1e9
+def _stepper(method):
+    "A callable that runs `method`'s next step each time."
+    i = iter(range(10**9))
+    return lambda: method.step(next(i))
+
+_STEPS = (('mle', 'mle_step'), ('cot', 'cot_iter'))
+
+def benchmark(device:str='cpu', batch_size:int=64, repeats:int=15, warmup:int=3, sample_n:int=10_000, breakdown:bool=True, precisions=('fp32',)) -> dict:
+    "Time one MLE step and one CoT iteration in each of `precisions` (interleaved) and sampling `sample_n` sequences; count their FLOPs; split the CoT iteration by operation. Top-level keys describe the first precision; `by_precision` holds each, and `precision_ratio` the others' times over the first's."
+    precisions = list(dict.fromkeys(precisions))
+    out = dict(device=device, batch_size=batch_size, threads=torch.get_num_threads(), torch=torch.__version__, precisions=precisions)
+    steppers = {(key, p): _stepper(_method(name, device, batch_size, p)) for p in precisions for name, key in _STEPS}
+    ms = interleaved_median_ms(steppers, warmup, repeats, device)
+    gemm = {'fp32': gemm_gflops(device=device), 'bf16': gemm_gflops(device=device, dtype=torch.bfloat16) if 'bf16' in precisions else None}
+    by = out['by_precision'] = {}
+    for p in precisions:
+        r = by[p] = {}
+        for name, key in _STEPS:
+            r[f'{key}_ms'] = ms[(key, p)]
+            r[f'{key}_gflop'] = count_flops(_stepper(_method(name, device, batch_size, p))) / 1e9
+            r[f'{key}_achieved_gflops'] = r[f'{key}_gflop'] / (r[f'{key}_ms'] / 1000)
+        r['gemm_gflops'] = gemm[p]
+        if breakdown: r['cot_iter_breakdown_ms'] = time_breakdown(_stepper(_method('cot', device, batch_size, p)), max(3, repeats // 2))
+    if len(precisions) > 1:
+        out['precision_ratio'] = {p: {key: by[p][f'{key}_ms'] / by[precisions[0]][f'{key}_ms'] for _, key in _STEPS} for p in precisions[1:]}
+    first = by[precisions[0]]
+    out.update({k: first[k] for k in ('mle_step_ms', 'mle_step_gflop', 'cot_iter_ms', 'cot_iter_gflop')})
     out['ratio'] = out['cot_iter_ms'] / out['mle_step_ms']
     out['flop_ratio'] = out['cot_iter_gflop'] / out['mle_step_gflop']
     gen = _method('mle', device, batch_size).generator
     draw = lambda: gen.sample(sample_n, torch.Generator(device).manual_seed(0))
     out['sample_10k_s'] = median_ms(draw, 1, max(3, repeats // 5), device) / 1000
     out['sample_10k_gflop'] = count_flops(draw) / 1e9
-    out['gemm_gflops'] = gemm_gflops(device=device)
+    out['gemm_gflops'] = gemm['fp32']
     out['sample_10k_floor_s'] = out['sample_10k_gflop'] / out['gemm_gflops']  # its matrix products alone, at the GEMM peak
-    out['achieved_gflops'] = out['cot_iter_gflop'] / (out['cot_iter_ms'] / 1000)
-    out['cot_iter_floor_ms'] = 1000 * out['cot_iter_gflop'] / out['gemm_gflops']  # its matrix products alone, at the GEMM peak
+    out['achieved_gflops'] = first['cot_iter_achieved_gflops']
+    out['cot_iter_floor_ms'] = 1000 * out['cot_iter_gflop'] / out['gemm_gflops']  # its matrix products alone, at the fp32 GEMM peak
     out['ratio_floor'] = out['cot_iter_floor_ms'] / out['mle_step_ms']
-    if breakdown:
-        m = _method('cot', device, batch_size); i = iter(range(10**9))
-        out['cot_iter_breakdown_ms'] = time_breakdown(lambda: m.step(next(i)), max(3, repeats // 2))
+    if breakdown: out['cot_iter_breakdown_ms'] = first['cot_iter_breakdown_ms']
     return out
 
 def format_benchmark(r:dict) -> str:
@@ -112,9 +143,17 @@ def format_benchmark(r:dict) -> str:
             ('sampling products at peak', f"{r['sample_10k_floor_s']:.2f} s", ''),
             ('fp32 GEMM peak', f"{r['gemm_gflops']:.0f} GFLOP/s", ''),
             ('CoT achieved', f"{r['achieved_gflops']:.1f} GFLOP/s", ''),
-            ('CoT products at peak', f"{r['cot_iter_floor_ms']:.1f} ms", f"ratio floor {r['ratio_floor']:.2f}"),
-            ('CoT iteration, by op' if 'cot_iter_breakdown_ms' in r else '', '', '')]
+            ('CoT products at peak', f"{r['cot_iter_floor_ms']:.1f} ms", f"ratio floor {r['ratio_floor']:.2f}")]
+    base = r['precisions'][0]
+    for p in r['precisions'][1:]:
+        q, ratio = r['by_precision'][p], r['precision_ratio'][p]
+        rows += [(f'{p}: MLE step', f"{q['mle_step_ms']:.1f} ms", f"{p}/{base} {ratio['mle_step']:.2f}, {q['mle_step_achieved_gflops']:.1f} GFLOP/s"),
+                 (f'{p}: CoT iteration', f"{q['cot_iter_ms']:.1f} ms", f"{p}/{base} {ratio['cot_iter']:.2f}, {q['cot_iter_achieved_gflops']:.1f} GFLOP/s"),
+                 (f'{p} GEMM peak', f"{q['gemm_gflops']:.0f} GFLOP/s", '')]
     head = f"device {r['device']}, batch {r['batch_size']}, {r['threads']} threads, torch {r['torch']}"
-    rows += [(f"  {k}", f"{v:.1f} ms", f"{100 * v / sum(r['cot_iter_breakdown_ms'].values()):.0f}% of profiled time")
-             for k, v in r.get('cot_iter_breakdown_ms', {}).items()]
+    for p in r['precisions']:
+        bd = r['by_precision'][p].get('cot_iter_breakdown_ms')
+        if not bd: continue
+        rows.append((f'CoT iteration by op, {p}', '', ''))
+        rows += [(f"  {k}", f"{v:.1f} ms", f"{100 * v / sum(bd.values()):.0f}% of profiled time") for k, v in bd.items()]
     return head + '\n' + '\n'.join(f"{a:<27}{b:<32}{c}" for a, b, c in rows)

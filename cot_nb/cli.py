@@ -16,6 +16,7 @@ def bench(device:Param("torch device: cpu, cuda, auto", str)='cpu',
           batch_size:Param("batch size (the paper: 64)", int)=64,
           repeats:Param("timed repeats per measurement (medians are reported)", int)=15,
           json:Param("print one JSON object instead of the table", store_true)=False,
+          precision:Param("precisions to time, comma-separated: fp32, bf16 or fp32,bf16 (timed interleaved; ratios to the first)", str)='fp32',
           layouts:Param("instead: time the 3-seed CoT job set of --layout_steps iterations on each workers x threads layout, e.g. 2x1,1x2", str)=None,
           layout_steps:Param("CoT iterations per job for --layouts (cpu profile otherwise)", int)=400):
     "Time an MLE step, a CoT iteration and sampling 10,000 sequences at the paper's sizes (or, with --layouts, worker layouts)."
@@ -27,7 +28,10 @@ def bench(device:Param("torch device: cpu, cuda, auto", str)='cpu',
         print(_to_json(result) if json else f"median wall time {result['median_s']} s; speedup over {layouts.split(',')[0]}: {result['speedup_vs_first']}")
         return result
     from cot_nb.bench import benchmark, format_benchmark
-    result = benchmark(resolve_device(device), batch_size, repeats)
+    from cot_nb.config import PRECISIONS
+    precisions = [p.strip() for p in precision.split(',')]
+    if bad := [p for p in precisions if p not in PRECISIONS]: raise ConfigError(f"--precision {','.join(bad)} is unknown; choose from {', '.join(PRECISIONS)}")
+    result = benchmark(resolve_device(device), batch_size, repeats, precisions=precisions)
     print(_to_json(result) if json else format_benchmark(result))
     return result
 

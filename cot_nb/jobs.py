@@ -11,11 +11,11 @@ from .config import ConfigError, RunConfig, make_config, method_spec, methods, o
 from .project import notebook_cells, cell_source
 
 # %% auto #0
-__all__ = ['RUNS_TAG', 'RUNS_NAME', 'resolve_methods', 'experiment_methods', 'TrainingJob', 'plan_jobs', 'run_job', 'dask_client',
-           'run_jobs', 'time_layouts']
+__all__ = ['RUNS_TAG', 'RUNS_NAME', 'VARIANTS_NAME', 'resolve_methods', 'experiment_methods', 'experiment_variants',
+           'TrainingJob', 'plan_jobs', 'run_job', 'dask_client', 'run_jobs', 'time_layouts']
 
 # %% ../nbs/11a_jobs.ipynb #j0b50006
-RUNS_TAG, RUNS_NAME = 'runs', 'methods_trained'
+RUNS_TAG, RUNS_NAME, VARIANTS_NAME = 'runs', 'methods_trained', 'variants'
 
 def resolve_methods(methods_trained) -> list:
     "'all' -> every registered method, in table order; a list of names -> checked against the registry."
@@ -24,16 +24,33 @@ def resolve_methods(methods_trained) -> list:
     for m in methods_trained: method_spec(m)
     return list(methods_trained)
 
+def _runs_cell_literal(nb_path, name:str, default, what:str):
+    "The literal the cell tagged 'runs' of the notebook at `nb_path` assigns to `name`; `default` when the cell or the assignment is absent."
+    cells = [c for c in notebook_cells(nb_path) if c.get('cell_type') == 'code' and RUNS_TAG in c.get('metadata', {}).get('tags', [])]
+    if not cells: return default
+    for node in ast.parse(cell_source(cells[0])).body:
+        if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == name for t in node.targets):
+            try: return ast.literal_eval(node.value)
+            except ValueError: raise ConfigError(f"the cell tagged '{RUNS_TAG}' of {Path(nb_path).name} must assign {name} a literal: {what}") from None
+    return default
+
+def _has_runs_cell(nb_path) -> bool:
+    return any(c.get('cell_type') == 'code' and RUNS_TAG in c.get('metadata', {}).get('tags', []) for c in notebook_cells(nb_path))
+
 def experiment_methods(nb_path) -> list:
     "The methods the experiment notebook at `nb_path` trains (its cell tagged 'runs'); [] when it has no such cell."
-    cells = [c for c in notebook_cells(nb_path) if c.get('cell_type') == 'code' and RUNS_TAG in c.get('metadata', {}).get('tags', [])]
-    if not cells: return []
-    for node in ast.parse(cell_source(cells[0])).body:
-        if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == RUNS_NAME for t in node.targets):
-            try: value = ast.literal_eval(node.value)
-            except ValueError: break
-            return resolve_methods(value)
-    raise ConfigError(f"the cell tagged '{RUNS_TAG}' of {Path(nb_path).name} must assign {RUNS_NAME} a literal: 'all' or a list of method names")
+    if not _has_runs_cell(nb_path): return []
+    what = "'all' or a list of method names"
+    value = _runs_cell_literal(nb_path, RUNS_NAME, None, what)
+    if value is None: raise ConfigError(f"the cell tagged '{RUNS_TAG}' of {Path(nb_path).name} must assign {RUNS_NAME} a literal: {what}")
+    return resolve_methods(value)
+
+def experiment_variants(nb_path) -> list:
+    "The setting variants each of its runs is trained in (`variants` in its cell tagged 'runs': a list of override dicts, e.g. [{'precision': 'fp32'}, {'precision': 'bf16'}]); [{}] (the batch's settings alone) by default."
+    value = _runs_cell_literal(nb_path, VARIANTS_NAME, [{}], 'a list of dicts of settings')
+    if not isinstance(value, list) or not value or not all(isinstance(v, dict) for v in value):
+        raise ConfigError(f"{VARIANTS_NAME} in {Path(nb_path).name} must be a non-empty list of dicts of settings, not {value!r}")
+    return value
 
 # %% ../nbs/11a_jobs.ipynb #j0b50009
 @dataclass(frozen=True)
@@ -63,16 +80,17 @@ class TrainingJob:
         return (self.run_dir / 'checkpoint.pt').exists() and (self.reuse_stale or done.get('code_version') == self.version)
 
 def plan_jobs(notebooks, profile:str, seeds, device:str, overrides:dict, runs_dir, reuse_stale:bool=False) -> list:
-    "Every run the experiment notebooks `notebooks` need (seeds x their methods, with the overrides that apply), each once, the longest first (steps x the method's `step_cost`)."
+    "Every run the experiment notebooks `notebooks` need (seeds x their methods x their variants, with the overrides that apply; a variant's settings win), each once, the longest first (steps x the method's `step_cost`)."
     from cot_nb.runs import run_code_version
     jobs, versions = {}, {}
     for nb in notebooks:
         for m in experiment_methods(nb):
             if m not in versions: versions[m] = run_code_version(m)  # once per method
-            for seed in seeds:
-                cfg = make_config(profile, m, seed=int(seed), device=device, **overrides_for(m, overrides or {}))
-                job = TrainingJob(cfg, str(runs_dir), reuse_stale, versions[m])
-                jobs.setdefault(job.run_dir, job)
+            for variant in experiment_variants(nb):
+                for seed in seeds:
+                    cfg = make_config(profile, m, seed=int(seed), device=device, **overrides_for(m, {**(overrides or {}), **variant}))
+                    job = TrainingJob(cfg, str(runs_dir), reuse_stale, versions[m])
+                    jobs.setdefault(job.run_dir, job)
     return sorted(jobs.values(), key=lambda j: -j.cfg.steps * method_spec(j.cfg.method).step_cost)  # longest first: the last job to start is a short one
 
 # %% ../nbs/11a_jobs.ipynb #j0b50012

@@ -39,7 +39,7 @@ class UniformMaskDropout(nn.Module):
         self.p = p
     def forward(self, x:torch.Tensor) -> torch.Tensor:
         if not self.training or self.p == 0: return x
-        keep = torch.rand(x.shape, device=x.device) >= self.p  # fp32 uniforms whatever x's dtype: bf16 and fp32 runs draw the same masks
+        keep = torch.rand_like(x, dtype=torch.float32) >= self.p  # fp32 uniforms in x's memory layout whatever its dtype: bf16 and fp32 runs draw the same masks
         return x * (keep * (1.0 / (1.0 - self.p))).to(x.dtype)
     def extra_repr(self) -> str: return f'p={self.p}'
 

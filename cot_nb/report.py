@@ -14,8 +14,8 @@ from .train import eval_share
 
 # %% auto #0
 __all__ = ['PAPER', 'VERDICTS', 'method_label', 'table_to_latex', 'table_to_markdown', 'write_table', 'save_figure', 'mean_std',
-           'fmt', 'per_seed_table1', 'summarise_table1', 'evaluation_note', 'eval_share_note', 'stale_note', 'verdict',
-           'claim', 'write_report_fragment', 'curve_frame', 'plot_curves', 'experiment_dirs']
+           'fmt', 'per_seed_table1', 'summarise_table1', 'same_within_noise', 'evaluation_note', 'eval_share_note',
+           'stale_note', 'verdict', 'claim', 'write_report_fragment', 'curve_frame', 'plot_curves', 'experiment_dirs']
 
 # %% ../nbs/12_report.ipynb #f41abb52
 PAPER = {
@@ -107,6 +107,14 @@ def summarise_table1(results:dict) -> pd.DataFrame:
                      'time/epoch (s)': fmt(col('time_epoch')),
                      'time/epoch (paper, GPU)': fmt(paper['time_epoch']) if paper else '-'})
     return pd.DataFrame(rows)
+
+# %% ../nbs/12_report.ipynb #sns00002
+def same_within_noise(a, b, floor:float=0.02) -> dict:
+    "Whether per-seed values `a` and `b` agree: |mean a - mean b| < max(2 x the larger sample std, `floor`); with the difference and the threshold."
+    (ma, sa), (mb, sb) = mean_std(a), mean_std(b)
+    spread = max(0.0 if math.isnan(sa) else sa, 0.0 if math.isnan(sb) else sb)
+    threshold = max(2 * spread, floor)
+    return dict(diff=mb - ma, threshold=threshold, same=abs(mb - ma) < threshold)
 
 # %% ../nbs/12_report.ipynb #27d8cbf5
 def _test_sequences(n:int, n_test:int) -> str:
