@@ -13,7 +13,7 @@ import torch.nn.functional as F
 # %% auto #0
 __all__ = ['MALLOC_TUNED', 'SEQGAN_PARAM_NAMES', 'tune_malloc', 'UniformMaskDropout', 'LSTMLM', 'init_generator_',
            'init_mediator_', 'seqgan_param_shapes', 'lstmlm_from_seqgan_params', 'sample_from_logits_reference',
-           'sample_from_logits', 'chi_square_pvalue', 'count_parameters']
+           'sample_from_logits', 'token_gates', 'lstm_cell', 'chi_square_pvalue', 'count_parameters']
 
 # %% ../nbs/01_models.ipynb #7ce14df3
 import ctypes, os, sys
@@ -153,13 +153,18 @@ def _scaled_probs(logits:torch.Tensor, temperature:float) -> torch.Tensor:
     if temperature <= 0: raise ValueError(f"temperature={temperature} must be > 0")
     return torch.softmax(logits if temperature == 1.0 else logits / temperature, -1)
 
-def sample_from_logits_reference(logits:torch.Tensor, generator:torch.Generator|None=None, temperature:float=1.0) -> torch.Tensor:
-    "One draw per row of softmax(`logits`/`temperature`) [N, V] by inverse CDF over the full cumulative sum; returns [N] token ids."
+def _uniforms(n:int, like:torch.Tensor, generator, uniforms) -> torch.Tensor:
+    "[n, 1] uniforms in `like`'s dtype: the given `uniforms` [n], or fresh draws from `generator`."
+    if uniforms is None: return torch.rand(n, 1, device=like.device, dtype=like.dtype, generator=generator)
+    return uniforms.to(like.dtype).reshape(n, 1)
+
+def sample_from_logits_reference(logits:torch.Tensor, generator:torch.Generator|None=None, temperature:float=1.0, uniforms:torch.Tensor|None=None) -> torch.Tensor:
+    "One draw per row of softmax(`logits`/`temperature`) [N, V] by inverse CDF over the full cumulative sum, from `uniforms` [N] if given; returns [N] token ids."
     cdf = _scaled_probs(logits, temperature).cumsum_(-1)
-    u = torch.rand(cdf.shape[0], 1, device=cdf.device, dtype=cdf.dtype, generator=generator) * cdf[:, -1:]
+    u = _uniforms(cdf.shape[0], cdf, generator, uniforms) * cdf[:, -1:]
     return torch.searchsorted(cdf, u, right=True).squeeze(1).clamp_(max=cdf.shape[1] - 1)
 
-def sample_from_logits(logits:torch.Tensor, generator:torch.Generator|None=None, temperature:float=1.0, block:int=100) -> torch.Tensor:
+def sample_from_logits(logits:torch.Tensor, generator:torch.Generator|None=None, temperature:float=1.0, block:int=100, uniforms:torch.Tensor|None=None) -> torch.Tensor:
     "`sample_from_logits_reference` with a two-level search (blocks of `block` tokens, then inside one block); same uniforms."
     p = _scaled_probs(logits, temperature)
     n, V = p.shape; block = min(block, V); n_blocks = -(-V // block)
@@ -167,7 +172,7 @@ def sample_from_logits(logits:torch.Tensor, generator:torch.Generator|None=None,
     p = p.view(n, n_blocks, block)
     block_mass = p.sum(2)
     block_cdf = block_mass.cumsum(1)
-    u = torch.rand(n, 1, device=p.device, dtype=p.dtype, generator=generator) * block_cdf[:, -1:]
+    u = _uniforms(n, p, generator, uniforms) * block_cdf[:, -1:]
     b = torch.searchsorted(block_cdf, u, right=True).clamp_(max=n_blocks - 1)
     u_in_block = u - (block_cdf.gather(1, b) - block_mass.gather(1, b))
     inner_cdf = p[torch.arange(n, device=p.device), b.squeeze(1)].cumsum_(1)
@@ -175,17 +180,25 @@ def sample_from_logits(logits:torch.Tensor, generator:torch.Generator|None=None,
     return (b * block + j).squeeze(1).clamp_(max=V - 1)
 
 # %% ../nbs/01_models.ipynb #7d6699d7
+def token_gates(model:LSTMLM) -> torch.Tensor:
+    "The LSTM's input projection of every token, with both biases: [V, 4H]. A step then needs one row lookup instead of a product."
+    return model.emb.weight @ model.lstm.weight_ih_l0.T + model.lstm.bias_ih_l0 + model.lstm.bias_hh_l0
+
+def lstm_cell(input_gates:torch.Tensor, h:torch.Tensor, c:torch.Tensor, W_hh:torch.Tensor) -> tuple:
+    "One LSTM step (nn.LSTM's equations, gates i, f, g, o) from the input's gate rows [n, 4H]: the new (h, c)."
+    i, f, g, o = torch.addmm(input_gates, h, W_hh.T).chunk(4, dim=1)
+    c = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
+    return torch.sigmoid(o) * torch.tanh(c), c
+
 @torch.no_grad()
 def _sample_chunk(model:LSTMLM, n:int, generator, temperature:float, rows:int=256) -> torch.Tensor:
     W_hh, out_w, out_b = model.lstm.weight_hh_l0, model.out.weight, model.out.bias
-    token_gates = model.emb.weight @ model.lstm.weight_ih_l0.T + model.lstm.bias_ih_l0 + model.lstm.bias_hh_l0
-    h = torch.zeros(n, model.hidden_dim, device=model.device); c = torch.zeros_like(h)
+    gates = token_gates(model)
+    h = torch.zeros(n, model.hidden_dim, device=model.device, dtype=W_hh.dtype); c = torch.zeros_like(h)  # the model's dtype (float64 in exact tests)
     tok = torch.full((n,), model.start_token, dtype=torch.long, device=model.device)
     out = torch.empty(n, model.seq_len, dtype=torch.long, device=model.device)
     for t in range(model.seq_len):
-        i, f, g, o = torch.addmm(token_gates[tok], h, W_hh.T).chunk(4, dim=1)
-        c = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
-        h = torch.sigmoid(o) * torch.tanh(c)
+        h, c = lstm_cell(gates[tok], h, c, W_hh)
         for s in range(0, n, rows):  # logits [rows, V] at a time: they stay in cache from the product to the draw
             out[s:s + rows, t] = sample_from_logits(torch.addmm(out_b, h[s:s + rows], out_w.T), generator, temperature)
         tok = out[:, t]
