@@ -11,8 +11,9 @@ import torch.nn.functional as F
 from .models import LSTMLM, lstm_cell, sample_from_logits, token_gates
 
 # %% auto #0
-__all__ = ['SEQGAN_FILTERS', 'prefix_states', 'rollout', 'rollout_reference', 'rollout_rewards', 'policy_gradient_loss',
-           'maligan_rewards', 'rank_scores', 'CNNDiscriminator']
+__all__ = ['SEQGAN_FILTERS', 'GAN_DEFAULTS', 'prefix_states', 'rollout', 'rollout_reference', 'rollout_rewards',
+           'policy_gradient_loss', 'maligan_rewards', 'rank_scores', 'CNNDiscriminator', 'parse_filters', 'GANSettings',
+           'LanguageGAN', 'DelayedCopy']
 
 # %% ../nbs/07b_adversarial.ipynb #adv00006
 @torch.no_grad()
@@ -140,3 +141,111 @@ class CNNDiscriminator(nn.Module):
         labels = torch.cat([torch.ones(len(real)), torch.zeros(len(fake))]).long().to(x.device)
         penalty = (self.out.weight.square().sum() + self.out.bias.square().sum()) / 2
         return F.cross_entropy(self(x), labels) + self.l2_reg * penalty
+
+# %% ../nbs/07b_adversarial.ipynb #adv00030
+from dataclasses import dataclass
+from .config import ConfigError, RunConfig, setting
+from .train import Method, Phase, clipped_step, make_adam, make_generator
+
+def parse_filters(spec:str) -> dict:
+    "'2:100,3:200' -> {2: 100, 3: 200}: the discriminator's filter widths and counts."
+    try: filters = {int(k): int(n) for k, n in (part.split(':') for part in spec.split(','))}
+    except ValueError: raise ConfigError(f"d_filters={spec!r} must look like WIDTH:COUNT,WIDTH:COUNT, e.g. 2:100,3:200") from None
+    if not filters or min(filters) < 1 or min(filters.values()) < 1: raise ConfigError(f"d_filters={spec!r} needs positive widths and counts")
+    return filters
+
+@dataclass(frozen=True)
+class GANSettings:
+    "The settings SeqGAN, RankGAN and MaliGAN share (Texygen's values; SeqGAN's own code in the help)."
+    pretrain_epochs: int = setting(80, "MLE pretraining epochs of the generator (Texygen 80; SeqGAN's code 120)")
+    pretrain_eval_epochs: int = setting(4, "evaluate every this many pretraining epochs")
+    d_emb_dim: int = setting(32, "discriminator embedding size (Texygen 32; SeqGAN's code 64)")
+    d_filters: str = setting('2:100,3:200', "discriminator filter width:count pairs (Texygen; SeqGAN's code 1:100,2:200,3:200,4:200,5:200,6:100,7:100,8:100,9:100,10:100,15:160,20:160)")
+    d_dropout: float = setting(0.0, "dropout before the discriminator's output layer (Texygen: none in effect; SeqGAN's code 0.25)")
+    d_l2: float = setting(0.2, "L2 penalty on the discriminator's output layer (both codes)")
+    d_lr: float = setting(1e-4, "discriminator Adam learning rate (both codes)")
+    d_pretrain_rounds: int = setting(80, "discriminator rounds before the adversarial epochs (Texygen 80 rounds of 3 minibatches; SeqGAN's code 50 rounds of 3 epochs)")
+    d_rounds: int = setting(15, "discriminator rounds per adversarial epoch (Texygen 15 of 3 minibatches; SeqGAN's code 5 of 3 epochs)")
+    d_batches: int = setting(3, "minibatch steps per discriminator round, each on fresh generator samples (Texygen 3)")
+    g_steps: int = setting(1, "generator updates per adversarial epoch (Texygen: 1 for SeqGAN and RankGAN, 50 for MaliGAN)")
+    def __post_init__(self):
+        parse_filters(self.d_filters)
+        for name in ('pretrain_eval_epochs', 'd_emb_dim', 'd_batches', 'g_steps'):
+            if getattr(self, name) < 1: raise ConfigError(f"{name}={getattr(self, name)} must be positive")
+        for name in ('pretrain_epochs', 'd_pretrain_rounds', 'd_rounds'):
+            if getattr(self, name) < 0: raise ConfigError(f"{name}={getattr(self, name)} must be >= 0")
+        if not 0 <= self.d_dropout < 1: raise ConfigError(f"d_dropout={self.d_dropout} must lie in [0, 1)")
+
+GAN_DEFAULTS = dict(gen_lr=1e-2, gen_beta1=0.9, gen_beta2=0.999, grad_clip=5.0)  # the generator's Adam and clip in both codes
+
+class LanguageGAN(Method):
+    "A generator trained against a discriminator after MLE pretraining; subclasses give `rewards(samples)` [B, T] for Eq. 5."
+    def __init__(self, cfg:RunConfig, train_data:torch.Tensor):
+        super().__init__(cfg, train_data)
+        s = cfg.settings
+        self.generator = make_generator(cfg)
+        self.discriminator = CNNDiscriminator(cfg.vocab_size, cfg.seq_len, s.d_emb_dim, parse_filters(s.d_filters), s.d_dropout, s.d_l2).to(cfg.device)
+        betas = (cfg.gen_beta1, cfg.gen_beta2)
+        self.opt_pre, self.opt_adv = make_adam(self.generator.parameters(), cfg.gen_lr, betas), make_adam(self.generator.parameters(), cfg.gen_lr, betas)
+        self.opt_d = make_adam(self.discriminator.parameters(), s.d_lr, (0.9, 0.999))
+
+    def modules(self): return dict(generator=self.generator, discriminator=self.discriminator)
+    def optimizers(self): return dict(pretrain=self.opt_pre, adversarial=self.opt_adv, discriminator=self.opt_d)
+
+    def phases(self) -> list:
+        s, per_epoch = self.cfg.settings, self.cfg.steps_per_epoch
+        return [Phase('pretrain_g', s.pretrain_epochs * per_epoch, self.pretrain_step, eval_every=s.pretrain_eval_epochs * per_epoch),
+                Phase('pretrain_d', s.d_pretrain_rounds, self.discriminator_round, eval_every=max(s.d_pretrain_rounds, 1)),
+                Phase(self.name, self.cfg.steps, self.adversarial_epoch, epoch_steps=1)]
+
+    def pretrain_step(self, step:int) -> dict:
+        "One MLE step on training batch `step`."
+        from cot_nb.mle import mle_loss  # here, not at the top: cot_nb.mle registers a method, which imports every method module, this one's users included
+        loss = mle_loss(self.generator, self.real_batch(step), self.cfg.precision)
+        clipped_step(self.opt_pre, loss, self.generator.parameters(), self.cfg.grad_clip)
+        return dict(nll=loss)
+
+    def discriminator_round(self, step:int) -> dict:
+        "`d_batches` steps of Eq. 6, each on half a batch of training sequences and half a batch of fresh generator samples."
+        half, total = self.cfg.batch_size // 2, 0.0
+        self.discriminator.train()
+        for _ in range(self.cfg.settings.d_batches):
+            real = self.train_data[torch.randint(len(self.train_data), (half,), generator=self.rng, device=self.rng.device)]
+            loss = self.discriminator.loss(real, self.generator.sample(half, self.rng))
+            clipped_step(self.opt_d, loss, self.discriminator.parameters(), 0.0)
+            total = total + loss.detach()
+        return dict(discriminator=total / self.cfg.settings.d_batches)
+
+    def rewards(self, samples:torch.Tensor) -> torch.Tensor: raise NotImplementedError
+
+    def generator_step(self) -> torch.Tensor:
+        "Eq. 5 on a fresh batch of generator samples with this method's rewards."
+        samples = self.generator.sample(self.cfg.batch_size, self.rng)
+        loss = policy_gradient_loss(self.generator, samples, self.rewards(samples))
+        clipped_step(self.opt_adv, loss, self.generator.parameters(), self.cfg.grad_clip)
+        return loss
+
+    def after_generator_steps(self): pass  # SeqGAN and RankGAN move their rollout network here
+
+    def adversarial_epoch(self, step:int) -> dict:
+        "`g_steps` generator updates (Eq. 5), then `d_rounds` discriminator rounds (Eq. 6)."
+        s = self.cfg.settings
+        with self.generator_update():
+            g = sum(self.generator_step() for _ in range(s.g_steps)) / s.g_steps
+            self.after_generator_steps()
+        out = dict(generator=g.detach())
+        if s.d_rounds: out['discriminator'] = sum(self.discriminator_round(step)['discriminator'] for _ in range(s.d_rounds)) / s.d_rounds
+        return out
+
+# %% ../nbs/07b_adversarial.ipynb #adv00032
+class DelayedCopy:
+    "A copy of `model` whose parameters follow it with update rate `rate`: after each `update()`, theta_copy = rate theta_copy + (1 - rate) theta_model."
+    def __init__(self, model:LSTMLM, rate:float):
+        if not 0 <= rate < 1: raise ValueError(f"rollout_update={rate} must lie in [0, 1)")
+        self.model, self.rate = model, rate
+        self.copy = LSTMLM(**model.config()).to(model.device).requires_grad_(False)
+        self.copy.load_state_dict(model.state_dict())
+    @torch.no_grad()
+    def update(self):
+        for c, m in zip(self.copy.parameters(), self.model.parameters()): c.mul_(self.rate).add_(m, alpha=1 - self.rate)
+    def policy(self) -> LSTMLM: return self.model if self.rate == 0 else self.copy

@@ -150,7 +150,8 @@ def run_jobs(jobs:list, scheduler:str|None=None, workers:int=2, threads:int=1, e
             has_dashboard = 'dashboard' in client.scheduler_info(n_workers=0).get('services', {})
             echo(f"jobs: {len(todo)} to run on {where} ({n} worker(s) now), {threads} thread(s) each; "
                  + (f"dashboard {client.dashboard_link}" if has_dashboard else "no dashboard (it needs bokeh)"))
-            futures = {client.submit(run_job, job, threads, key=job.key, pure=False): job for job in todo}
+            # priorities keep the planned order (longest first); without them Dask may start a short job before a long one
+            futures = {client.submit(run_job, job, threads, key=job.key, pure=False, priority=len(todo) - i): job for i, job in enumerate(todo)}
             for fut in as_completed(futures):
                 job = futures[fut]
                 if fut.status == 'finished': done(job, 'ok', None, fut.result()['wall_s'])
