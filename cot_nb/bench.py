@@ -11,8 +11,8 @@ from .config import make_config, method_spec
 from .train import sync_device
 
 # %% auto #0
-__all__ = ['OP_GROUPS', 'median_ms', 'count_flops', 'interleaved_median_ms', 'gemm_gflops', 'time_breakdown', 'benchmark',
-           'format_benchmark']
+__all__ = ['OP_GROUPS', 'GAN_METHODS', 'median_ms', 'count_flops', 'interleaved_median_ms', 'gemm_gflops', 'time_breakdown',
+           'benchmark', 'format_benchmark', 'gan_epoch_seconds', 'rollout_speedup', 'gan_benchmark']
 
 # %% ../nbs/09_bench.ipynb #f0be6378
 def median_ms(fn, warmup:int=3, repeats:int=15, device='cpu') -> float:
@@ -156,4 +156,42 @@ def format_benchmark(r:dict) -> str:
         if not bd: continue
         rows.append((f'CoT iteration by op, {p}', '', ''))
         rows += [(f"  {k}", f"{v:.1f} ms", f"{100 * v / sum(bd.values()):.0f}% of profiled time") for k, v in bd.items()]
+    if g := r.get('gans'):
+        rows.append((f"adversarial epochs, full size", f"MLE epoch {g['mle_epoch_s']:.2f} s", ''))
+        rows += [(f"  {name}", f"{g['epoch_s'][name]:.2f} s", f"{g['ratio_to_mle'][name]:.1f}x MLE") for name in g['epoch_s']]
+        ro = g['rollout']
+        rows.append(('rollouts, batched', f"{ro['batched_s']:.2f} s", f"{ro['continuations']:,} continuations; per-prefix loop {ro['per_prefix_s']:.2f} s, speedup {ro['speedup']:.1f}x"))
     return head + '\n' + '\n'.join(f"{a:<27}{b:<32}{c}" for a, b, c in rows)
+
+# %% ../nbs/09_bench.ipynb #ganb0002
+def gan_epoch_seconds(name:str, device:str='cpu', epochs:int=2, warmup:int=1, batch_size:int=64) -> float:
+    "Median seconds of one adversarial epoch of GAN method `name` at the `paper` profile's sizes, from its initial generator."
+    cfg = make_config('paper', name, device=device, batch_size=batch_size)
+    data = torch.randint(1, cfg.vocab_size, (cfg.n_train, cfg.seq_len), generator=torch.Generator().manual_seed(0))
+    torch.manual_seed(0)
+    m = method_spec(name).trainer(cfg, data)
+    i = iter(range(10**9))
+    return median_ms(lambda: m.adversarial_epoch(next(i)), warmup, epochs, device) / 1000
+
+def rollout_speedup(device:str='cpu', batch_size:int=64, n_rollouts:int=16, repeats:int=3) -> dict:
+    "Seconds of the batched rollout and of the per-prefix loop on the same work (`batch_size` sequences of the generator's length, `n_rollouts` per prefix), and their ratio."
+    from cot_nb.adversarial import rollout, rollout_reference
+    gen = _method('mle', device, batch_size).generator
+    seqs = gen.sample(batch_size, torch.Generator(device).manual_seed(0))
+    u = torch.rand(gen.seq_len - 1, n_rollouts, batch_size, gen.seq_len, generator=torch.Generator(device).manual_seed(1), device=device)
+    ms = interleaved_median_ms({'batched': lambda: rollout(gen, seqs, n_rollouts, uniforms=u),
+                                'per_prefix': lambda: rollout_reference(gen, seqs, n_rollouts, u)}, 1, repeats, device)
+    return dict(batched_s=ms['batched'] / 1000, per_prefix_s=ms['per_prefix'] / 1000, speedup=ms['per_prefix'] / ms['batched'],
+                continuations=(gen.seq_len - 1) * n_rollouts * batch_size)
+
+GAN_METHODS = ('seqgan', 'rankgan', 'maligan')
+
+def gan_benchmark(device:str='cpu', epochs:int=2, mle_step_ms:float|None=None) -> dict:
+    "Seconds per full-size adversarial epoch of each GAN, its ratio to an MLE epoch (156 steps), and the rollout speedup."
+    if mle_step_ms is None: mle_step_ms = median_ms(_stepper(_method('mle', device, 64)), 3, 15, device)
+    mle_epoch_s = 156 * mle_step_ms / 1000
+    out = dict(mle_epoch_s=mle_epoch_s, epoch_s={}, ratio_to_mle={}, rollout=rollout_speedup(device))
+    for name in GAN_METHODS:
+        out['epoch_s'][name] = gan_epoch_seconds(name, device, epochs)
+        out['ratio_to_mle'][name] = out['epoch_s'][name] / mle_epoch_s
+    return out

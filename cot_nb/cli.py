@@ -17,6 +17,7 @@ def bench(device:Param("torch device: cpu, cuda, auto", str)='cpu',
           repeats:Param("timed repeats per measurement (medians are reported)", int)=15,
           json:Param("print one JSON object instead of the table", store_true)=False,
           precision:Param("precisions to time, comma-separated: fp32, bf16 or fp32,bf16 (timed interleaved; ratios to the first)", str)='fp32',
+          gans:Param("also time full-size adversarial epochs of SeqGAN, RankGAN and MaliGAN, and the batched rollout against the per-prefix loop", store_true)=False,
           layouts:Param("instead: time the 3-seed CoT job set of --layout_steps iterations on each workers x threads layout, e.g. 2x1,1x2", str)=None,
           layout_steps:Param("CoT iterations per job for --layouts (cpu profile otherwise)", int)=400):
     "Time an MLE step, a CoT iteration and sampling 10,000 sequences at the paper's sizes (or, with --layouts, worker layouts)."
@@ -32,6 +33,9 @@ def bench(device:Param("torch device: cpu, cuda, auto", str)='cpu',
     precisions = [p.strip() for p in precision.split(',')]
     if bad := [p for p in precisions if p not in PRECISIONS]: raise ConfigError(f"--precision {','.join(bad)} is unknown; choose from {', '.join(PRECISIONS)}")
     result = benchmark(resolve_device(device), batch_size, repeats, precisions=precisions)
+    if gans:
+        from cot_nb.bench import gan_benchmark
+        result['gans'] = gan_benchmark(resolve_device(device), mle_step_ms=result['by_precision']['fp32']['mle_step_ms'] if 'fp32' in precisions else None)
     print(_to_json(result) if json else format_benchmark(result))
     return result
 
