@@ -85,9 +85,16 @@ def per_seed_table1(history:list) -> dict:
     h = pd.DataFrame(history)
     best = h.loc[(h.nll_oracle + h.nll_test).idxmin()]
     last = h.iloc[-1]
+    best_test_phase = str(h.loc[h.nll_test.idxmin()].phase) if 'phase' in h else ''
     return dict(nll_oracle=float(last.nll_oracle), nll_test_final=float(last.nll_test), nll_test_best=float(h.nll_test.min()),
                 best_oracle=float(best.nll_oracle), best_test=float(best.nll_test), best_step=int(best.step),
+                best_in_pretraining=best_test_phase.startswith('pretrain'),
                 time_epoch=float(last.epoch_s / last.epoch) if last.epoch > 0 else float('nan'), steps=int(last.step))
+
+def _pretraining_mark(per:list) -> str:
+    "' -(MLE)' when the best NLL_test of every seed came during MLE pretraining (the paper's notation), ' (k/n seeds in MLE pretraining)' when some did."
+    k = sum(p['best_in_pretraining'] for p in per)
+    return '' if k == 0 else ' -(MLE)' if k == len(per) else f' ({k}/{len(per)} seeds in MLE pretraining)'
 
 def summarise_table1(results:dict) -> pd.DataFrame:
     "Table 1 rows (ours, and the paper's beside them) from {method: [RunResult, ...]}."
@@ -100,7 +107,7 @@ def summarise_table1(results:dict) -> pd.DataFrame:
         pb = paper.get('best_sum')
         rows.append({'model': label, 'seeds': len(runs), 'steps': per[0]['steps'],
                      'NLL_oracle': fmt(col('nll_oracle')), 'NLL_oracle (paper)': paper.get('nll_oracle', '-'),
-                     'NLL_test final/best': f"{fmt(col('nll_test_final'))} / {fmt(col('nll_test_best'))}",
+                     'NLL_test final/best': f"{fmt(col('nll_test_final'))} / {fmt(col('nll_test_best'))}" + _pretraining_mark(per),
                      'NLL_test final/best (paper)': f"{paper.get('nll_test_final', '-')} / {paper.get('nll_test_best') or '-(MLE)'}",
                      'best NLL_oracle + NLL_test': f"{fmt(col('best_oracle'))} + {fmt(col('best_test'))}",
                      'best sum (paper)': f'{pb[0]} + {pb[1]}' if pb else '-(MLE)',
