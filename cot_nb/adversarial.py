@@ -13,7 +13,7 @@ from .models import LSTMLM, lstm_cell, sample_from_logits, token_gates
 # %% auto #0
 __all__ = ['SEQGAN_FILTERS', 'GAN_DEFAULTS', 'prefix_states', 'rollout', 'rollout_reference', 'rollout_rewards',
            'policy_gradient_loss', 'maligan_rewards', 'rank_scores', 'CNNDiscriminator', 'parse_filters', 'GANSettings',
-           'LanguageGAN', 'DelayedCopy']
+           'LanguageGAN', 'DelayedCopy', 'RolloutGANSettings', 'RolloutGAN']
 
 # %% ../nbs/07b_adversarial.ipynb #adv00006
 @torch.no_grad()
@@ -249,3 +249,22 @@ class DelayedCopy:
     def update(self):
         for c, m in zip(self.copy.parameters(), self.model.parameters()): c.mul_(self.rate).add_(m, alpha=1 - self.rate)
     def policy(self) -> LSTMLM: return self.model if self.rate == 0 else self.copy
+
+# %% ../nbs/07b_adversarial.ipynb #adv00035
+@dataclass(frozen=True)
+class RolloutGANSettings(GANSettings):
+    "The shared GAN schedule, plus rollouts of a delayed copy of the generator (SeqGAN, RankGAN)."
+    rollouts: int = setting(16, "rollouts per prefix for Q_t (both codes)")
+    rollout_update: float = setting(0.8, "update rate of the delayed rollout network (SeqGAN's paper and code; 0 = the current generator, what the TensorFlow codes do in effect)")
+    def __post_init__(self):
+        super().__post_init__()
+        if self.rollouts < 1: raise ConfigError(f"rollouts={self.rollouts} must be positive")
+        if not 0 <= self.rollout_update < 1: raise ConfigError(f"rollout_update={self.rollout_update} must lie in [0, 1)")
+
+class RolloutGAN(LanguageGAN):
+    "A `LanguageGAN` whose rewards come from rollouts of a delayed copy of the generator, moved after each epoch's generator updates."
+    def __init__(self, cfg:RunConfig, train_data:torch.Tensor):
+        super().__init__(cfg, train_data)
+        self.rollout_net = DelayedCopy(self.generator, cfg.settings.rollout_update)
+    def modules(self): return {**super().modules(), 'rollout': self.rollout_net.copy}
+    def after_generator_steps(self): self.rollout_net.update()

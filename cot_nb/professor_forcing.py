@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from .config import ConfigError, MethodSpec, RunConfig, register_method, setting
 from .kernels import fused_linear_nll
 from .models import LSTMLM, lstm_cell, sample_from_logits, token_gates
-from .train import Method, clipped_step, make_adam, make_generator
+from .train import clipped_step, make_adam
+from .mle import MLE
 
 # %% auto #0
 __all__ = ['free_running', 'HiddenStateCritic', 'gradient_penalty', 'critic_loss', 'ProfessorForcingSettings', 'ProfessorForcing']
@@ -66,18 +67,16 @@ class ProfessorForcingSettings:
         if self.critic_steps < 1 or self.critic_channels < 1: raise ConfigError(f"critic_steps={self.critic_steps} and critic_channels={self.critic_channels} must be positive")
         if self.pf_weight < 0 or self.gp_weight < 0: raise ConfigError(f"pf_weight={self.pf_weight} and gp_weight={self.gp_weight} must be >= 0")
 
-class ProfessorForcing(Method):
-    "MLE plus a WGAN-GP critic on hidden-state sequences, teacher-forced against free-running (Lamb et al. 2016)."
+class ProfessorForcing(MLE):
+    "MLE plus a WGAN-GP critic on hidden-state sequences, teacher-forced against free-running (Lamb et al. 2016); MLE's generator and optimizer."
     name = 'professor_forcing'
     def __init__(self, cfg:RunConfig, train_data:torch.Tensor):
         super().__init__(cfg, train_data)
         s = cfg.settings
-        self.generator = make_generator(cfg)
         self.critic = HiddenStateCritic(cfg.gen_hidden_dim, s.critic_channels).to(cfg.device)
-        self.opt = make_adam(self.generator.parameters(), cfg.gen_lr, (cfg.gen_beta1, cfg.gen_beta2))
         self.opt_c = make_adam(self.critic.parameters(), s.critic_lr, (s.critic_beta1, s.critic_beta2))
-    def modules(self): return dict(generator=self.generator, critic=self.critic)
-    def optimizers(self): return dict(generator=self.opt, critic=self.opt_c)
+    def modules(self): return {**super().modules(), 'critic': self.critic}
+    def optimizers(self): return {**super().optimizers(), 'critic': self.opt_c}
     def step(self, step:int) -> dict:
         s, batch = self.cfg.settings, self.real_batch(step)
         tf_h = self.generator.hidden_states(batch)

@@ -7,8 +7,8 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 from dataclasses import dataclass
-from .config import ConfigError, MethodSpec, RunConfig, register_method, setting
-from .adversarial import GAN_DEFAULTS, DelayedCopy, GANSettings, LanguageGAN, rollout
+from .config import ConfigError, MethodSpec, register_method, setting
+from .adversarial import GAN_DEFAULTS, RolloutGAN, RolloutGANSettings, rollout
 from .train import clipped_step
 
 # %% auto #0
@@ -16,24 +16,17 @@ __all__ = ['RankGANSettings', 'RankGAN']
 
 # %% ../nbs/07d_rankgan.ipynb #rkg00005
 @dataclass(frozen=True)
-class RankGANSettings(GANSettings):
-    "RankGAN's settings: the shared GAN schedule, rollouts, and the ranking."
-    rollouts: int = setting(16, "rollouts per prefix (both codes)")
-    rollout_update: float = setting(0.8, "update rate of the delayed rollout network (0 = the current generator)")
+class RankGANSettings(RolloutGANSettings):
+    "RankGAN's settings: the shared GAN schedule and rollouts (`07b_adversarial`), and the ranking."
     ref_size: int = setting(16, "training sequences in each reference set (both codes)")
     gamma: float = setting(1.0, "inverse temperature of the rank score's softmax (the authors' code: 1)")
     def __post_init__(self):
         super().__post_init__()
-        if min(self.rollouts, self.ref_size) < 1: raise ConfigError(f"rollouts={self.rollouts} and ref_size={self.ref_size} must be positive")
-        if not 0 <= self.rollout_update < 1: raise ConfigError(f"rollout_update={self.rollout_update} must lie in [0, 1)")
+        if self.ref_size < 1: raise ConfigError(f"ref_size={self.ref_size} must be positive")
 
-class RankGAN(LanguageGAN):
+class RankGAN(RolloutGAN):
     "RankGAN (Lin et al. 2017) with Texygen's schedule: rewards are log rank scores of rollout completions."
     name = 'rankgan'
-    def __init__(self, cfg:RunConfig, train_data:torch.Tensor):
-        super().__init__(cfg, train_data)
-        self.rollout_net = DelayedCopy(self.generator, cfg.settings.rollout_update)
-    def modules(self): return {**super().modules(), 'rollout': self.rollout_net.copy}
     def reference_set(self) -> torch.Tensor:
         return self.train_data[torch.randint(len(self.train_data), (self.cfg.settings.ref_size,), generator=self.rng, device=self.rng.device)]
 
@@ -64,7 +57,6 @@ class RankGAN(LanguageGAN):
         comps = rollout(self.rollout_net.policy(), samples, s.rollouts, self.rng)  # [T-1, R, B, T]: each [t, r] is one comparison set
         q = self.log_rank(comps.reshape(-1, T), B, reference).view(T - 1, s.rollouts, B).mean(1).t()
         return torch.cat([q, self.log_rank(samples, B, reference)[:, None]], 1)
-    def after_generator_steps(self): self.rollout_net.update()
 
 register_method(MethodSpec(
     'rankgan', 'RankGAN', RankGAN, RankGANSettings, defaults=GAN_DEFAULTS, order=20, step_cost=450.0,

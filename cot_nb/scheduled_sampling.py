@@ -7,10 +7,11 @@ from __future__ import annotations
 import math
 import torch
 from dataclasses import dataclass
-from .config import ConfigError, MethodSpec, RunConfig, register_method, setting
+from .config import ConfigError, MethodSpec, register_method, setting
 from .kernels import fused_linear_nll
 from .models import LSTMLM, lstm_cell, sample_from_logits, token_gates
-from .train import Method, clipped_step, make_adam, make_generator
+from .train import clipped_step
+from .mle import MLE
 
 # %% auto #0
 __all__ = ['inverse_sigmoid_decay', 'mix_inputs', 'scheduled_sampling_loss', 'ScheduledSamplingSettings', 'ScheduledSampling']
@@ -50,15 +51,9 @@ class ScheduledSamplingSettings:
     def __post_init__(self):
         if self.ss_k < 1: raise ConfigError(f"ss_k={self.ss_k} must be >= 1")
 
-class ScheduledSampling(Method):
-    "MLE training whose inputs are, with a decaying probability, the model's own samples (Bengio et al. 2015)."
+class ScheduledSampling(MLE):
+    "MLE training whose inputs are, with a decaying probability, the model's own samples (Bengio et al. 2015); MLE's generator and optimizer."
     name = 'scheduled_sampling'
-    def __init__(self, cfg:RunConfig, train_data:torch.Tensor):
-        super().__init__(cfg, train_data)
-        self.generator = make_generator(cfg)
-        self.opt = make_adam(self.generator.parameters(), cfg.gen_lr, (cfg.gen_beta1, cfg.gen_beta2))
-    def modules(self): return dict(generator=self.generator)
-    def optimizers(self): return dict(generator=self.opt)
     def step(self, step:int) -> dict:
         eps = inverse_sigmoid_decay(step, self.cfg.settings.ss_k)
         loss = scheduled_sampling_loss(self.generator, self.real_batch(step), eps, self.rng)

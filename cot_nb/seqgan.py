@@ -6,34 +6,23 @@
 from __future__ import annotations
 import torch
 from dataclasses import dataclass
-from .config import ConfigError, MethodSpec, RunConfig, register_method, setting
-from .adversarial import GAN_DEFAULTS, DelayedCopy, GANSettings, LanguageGAN, rollout_rewards
+from .config import MethodSpec, register_method
+from .adversarial import GAN_DEFAULTS, RolloutGAN, RolloutGANSettings, rollout_rewards
 
 # %% auto #0
 __all__ = ['SeqGANSettings', 'SeqGAN']
 
 # %% ../nbs/07c_seqgan.ipynb #sqg00005
 @dataclass(frozen=True)
-class SeqGANSettings(GANSettings):
-    "SeqGAN's settings: the shared GAN schedule, plus its rollouts."
-    rollouts: int = setting(16, "rollouts per prefix for Q_t (both codes)")
-    rollout_update: float = setting(0.8, "update rate of the delayed rollout network (SeqGAN's paper and code; 0 = the current generator, what the TensorFlow codes do in effect)")
-    def __post_init__(self):
-        super().__post_init__()
-        if self.rollouts < 1: raise ConfigError(f"rollouts={self.rollouts} must be positive")
-        if not 0 <= self.rollout_update < 1: raise ConfigError(f"rollout_update={self.rollout_update} must lie in [0, 1)")
+class SeqGANSettings(RolloutGANSettings):
+    "SeqGAN's settings: the shared GAN schedule and its rollouts (`07b_adversarial`); nothing of its own."
 
-class SeqGAN(LanguageGAN):
+class SeqGAN(RolloutGAN):
     "SeqGAN (Yu et al. 2017) with Texygen's schedule: rewards are the discriminator's P(real) of rollout completions."
     name = 'seqgan'
-    def __init__(self, cfg:RunConfig, train_data:torch.Tensor):
-        super().__init__(cfg, train_data)
-        self.rollout_net = DelayedCopy(self.generator, cfg.settings.rollout_update)
-    def modules(self): return {**super().modules(), 'rollout': self.rollout_net.copy}
     def rewards(self, samples:torch.Tensor) -> torch.Tensor:
         "Q_t for every position of `samples` [B, T] (Eq. 5): mean D over `rollouts` completions of each prefix; D itself at t = T."
         return rollout_rewards(self.rollout_net.policy(), samples, self.discriminator.prob_real, self.cfg.settings.rollouts, self.rng)
-    def after_generator_steps(self): self.rollout_net.update()
 
 register_method(MethodSpec(
     'seqgan', 'SeqGAN', SeqGAN, SeqGANSettings, defaults=GAN_DEFAULTS, order=10, step_cost=400.0,
