@@ -11,9 +11,9 @@ import torch.nn.functional as F
 from .models import LSTMLM, lstm_cell, sample_from_logits, token_gates
 
 # %% auto #0
-__all__ = ['SEQGAN_FILTERS', 'GAN_DEFAULTS', 'prefix_states', 'rollout', 'rollout_reference', 'rollout_rewards',
-           'policy_gradient_loss', 'maligan_rewards', 'rank_scores', 'CNNDiscriminator', 'parse_filters', 'GANSettings',
-           'LanguageGAN', 'DelayedCopy', 'RolloutGANSettings', 'RolloutGAN']
+__all__ = ['SEQGAN_FILTERS', 'prefix_states', 'rollout', 'rollout_reference', 'rollout_rewards', 'policy_gradient_loss',
+           'maligan_rewards', 'rank_scores', 'CNNDiscriminator', 'parse_filters', 'GANSettings', 'LanguageGAN',
+           'DelayedCopy', 'RolloutGANSettings', 'RolloutGAN']
 
 # %% ../nbs/07b_adversarial.ipynb #adv00006
 @torch.no_grad()
@@ -176,7 +176,6 @@ class GANSettings:
             if getattr(self, name) < 0: raise ConfigError(f"{name}={getattr(self, name)} must be >= 0")
         if not 0 <= self.d_dropout < 1: raise ConfigError(f"d_dropout={self.d_dropout} must lie in [0, 1)")
 
-GAN_DEFAULTS = dict(gen_lr=1e-2, gen_beta1=0.9, gen_beta2=0.999, grad_clip=5.0)  # the generator's Adam and clip in both codes
 
 class LanguageGAN(Method):
     "A generator trained against a discriminator after MLE pretraining; subclasses give `rewards(samples)` [B, T] for Eq. 5."

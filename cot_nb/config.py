@@ -10,9 +10,9 @@ from pathlib import Path
 import torch
 
 # %% auto #0
-__all__ = ['PRECISIONS', 'PROFILES', 'ConfigError', 'setting', 'setting_help', 'MethodSpec', 'register_method',
-           'unregister_method', 'methods', 'method_spec', 'RunConfig', 'resolve_profile', 'resolve_device',
-           'overrides_for', 'make_config', 'describe_settings']
+__all__ = ['PRECISIONS', 'TEXYGEN_GENERATOR', 'PROFILES', 'ConfigError', 'setting', 'setting_help', 'MethodSpec',
+           'register_method', 'unregister_method', 'methods', 'method_spec', 'RunConfig', 'resolve_profile',
+           'resolve_device', 'overrides_for', 'make_config', 'describe_settings']
 
 # %% ../nbs/04_config.ipynb #fc0a9aa3
 class ConfigError(ValueError):
@@ -80,6 +80,7 @@ def method_spec(name:str) -> MethodSpec:
 
 # %% ../nbs/04_config.ipynb #a1c0de04
 PRECISIONS = ('fp32', 'bf16')  # 'fp32': exact, the reference; 'bf16': mixed precision (05b_kernels)
+TEXYGEN_GENERATOR = dict(gen_lr=1e-2, gen_beta1=0.9, gen_beta2=0.999, grad_clip=5.0)  # the baselines' generator optimizer in Texygen (Adam 0.01, clip 5): MLE, the GANs, SS, PF
 
 @dataclass(frozen=True)
 class RunConfig:

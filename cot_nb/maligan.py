@@ -6,8 +6,8 @@
 from __future__ import annotations
 import torch
 from dataclasses import dataclass
-from .config import MethodSpec, RunConfig, register_method, setting
-from .adversarial import GAN_DEFAULTS, GANSettings, LanguageGAN, maligan_rewards
+from .config import TEXYGEN_GENERATOR, MethodSpec, RunConfig, register_method, setting
+from .adversarial import GANSettings, LanguageGAN, maligan_rewards
 
 # %% auto #0
 __all__ = ['MaliGANSettings', 'MaliGAN']
@@ -27,7 +27,7 @@ class MaliGAN(LanguageGAN):
         return maligan_rewards(self.discriminator.prob_real(samples))[:, None].expand(-1, samples.shape[1])
 
 register_method(MethodSpec(
-    'maligan', 'MaliGAN', MaliGAN, MaliGANSettings, defaults=GAN_DEFAULTS, order=30, step_cost=450.0,
+    'maligan', 'MaliGAN', MaliGAN, MaliGANSettings, defaults=TEXYGEN_GENERATOR, order=30, step_cost=450.0,
     profiles=dict(smoke=dict(steps=3, pretrain_epochs=1, d_pretrain_rounds=2, d_rounds=2, g_steps=5, eval_every=3, pretrain_eval_epochs=1),
                   cpu=dict(steps=30, pretrain_epochs=80, eval_every=5, d_pretrain_rounds=80, eval_samples=1_000, eval_test=1_000),
                   paper=dict(steps=100, eval_every=5)),

@@ -5,12 +5,12 @@
 # %% ../nbs/07_mle.ipynb #bea69ded
 from __future__ import annotations
 import torch
-from .config import MethodSpec, RunConfig, register_method
+from .config import TEXYGEN_GENERATOR, MethodSpec, RunConfig, register_method
 from .kernels import fused_linear_nll, mixed_precision
 from .train import Method, clipped_step, make_adam, make_generator
 
 # %% auto #0
-__all__ = ['mle_loss', 'MLE']
+__all__ = ['MLE_PROFILES', 'mle_loss', 'MLE']
 
 # %% ../nbs/07_mle.ipynb #95abb35d
 def mle_loss(generator, batch:torch.Tensor, precision:str='fp32') -> torch.Tensor:
@@ -32,10 +32,12 @@ class MLE(Method):
         clipped_step(self.opt, loss, self.generator.parameters(), self.cfg.grad_clip)
         return dict(nll=loss)
 
+# cpu: MLE ~0.013 s a step here; 80 epochs, evaluated every 4 epochs on fewer samples (its steps are cheap, so evaluation would dominate)
+MLE_PROFILES = dict(smoke=dict(steps=200), cpu=dict(steps=80 * 156, eval_every=4 * 156, ckpt_every=4 * 156, eval_samples=500, eval_test=500),
+                paper=dict(steps=80 * 156, eval_every=156))  # also Scheduled Sampling's and Professor Forcing's
+
 register_method(MethodSpec(
     'mle', 'MLE', MLE, order=0,
-    defaults=dict(gen_lr=1e-2, gen_beta1=0.9, gen_beta2=0.999, grad_clip=5.0),  # Texygen's MLE baseline
-    # cpu: MLE ~0.013 s a step here; 80 epochs, evaluated every 4 epochs on fewer samples (its steps are cheap, so evaluation would dominate)
-    profiles=dict(smoke=dict(steps=200), cpu=dict(steps=80 * 156, eval_every=4 * 156, ckpt_every=4 * 156, eval_samples=500, eval_test=500),
-                  paper=dict(steps=80 * 156, eval_every=156)),
+    defaults=TEXYGEN_GENERATOR,  # Texygen's MLE baseline
+    profiles=MLE_PROFILES,
     epoch="156 steps (one pass over the 10,000 training sequences), each timed whole"))

@@ -8,11 +8,11 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from dataclasses import dataclass
-from .config import ConfigError, MethodSpec, RunConfig, register_method, setting
+from .config import TEXYGEN_GENERATOR, ConfigError, MethodSpec, RunConfig, register_method, setting
 from .kernels import fused_linear_nll
 from .models import LSTMLM, lstm_cell, sample_from_logits, token_gates
 from .train import clipped_step, make_adam
-from .mle import MLE
+from .mle import MLE, MLE_PROFILES
 
 # %% auto #0
 __all__ = ['free_running', 'HiddenStateCritic', 'gradient_penalty', 'critic_loss', 'ProfessorForcingSettings', 'ProfessorForcing']
@@ -91,7 +91,5 @@ class ProfessorForcing(MLE):
 
 register_method(MethodSpec(
     'professor_forcing', 'Professor Forcing', ProfessorForcing, ProfessorForcingSettings, order=50, step_cost=4.0,
-    defaults=dict(gen_lr=1e-2, gen_beta1=0.9, gen_beta2=0.999, grad_clip=5.0),  # MLE's (Texygen's)
-    profiles=dict(smoke=dict(steps=200), cpu=dict(steps=80 * 156, eval_every=4 * 156, ckpt_every=4 * 156, eval_samples=500, eval_test=500),
-                  paper=dict(steps=80 * 156, eval_every=156)),
+    defaults=TEXYGEN_GENERATOR, profiles=MLE_PROFILES,  # MLE's optimizer and sizes
     epoch="156 steps (one pass over the 10,000 training sequences), each timed whole: MLE, free running and the critic"))

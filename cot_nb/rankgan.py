@@ -7,8 +7,8 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 from dataclasses import dataclass
-from .config import ConfigError, MethodSpec, register_method, setting
-from .adversarial import GAN_DEFAULTS, RolloutGAN, RolloutGANSettings, rollout
+from .config import TEXYGEN_GENERATOR, ConfigError, MethodSpec, register_method, setting
+from .adversarial import RolloutGAN, RolloutGANSettings, rollout
 from .train import clipped_step
 
 # %% auto #0
@@ -59,7 +59,7 @@ class RankGAN(RolloutGAN):
         return torch.cat([q, self.log_rank(samples, B, reference)[:, None]], 1)
 
 register_method(MethodSpec(
-    'rankgan', 'RankGAN', RankGAN, RankGANSettings, defaults=GAN_DEFAULTS, order=20, step_cost=450.0,
+    'rankgan', 'RankGAN', RankGAN, RankGANSettings, defaults=TEXYGEN_GENERATOR, order=20, step_cost=450.0,
     profiles=dict(smoke=dict(steps=3, pretrain_epochs=1, d_pretrain_rounds=2, d_rounds=2, rollouts=4, eval_every=3, pretrain_eval_epochs=1),
                   cpu=dict(steps=30, pretrain_epochs=80, eval_every=5, d_pretrain_rounds=80, eval_samples=1_000, eval_test=1_000),
                   paper=dict(steps=100, eval_every=5)),

@@ -7,11 +7,11 @@ from __future__ import annotations
 import math
 import torch
 from dataclasses import dataclass
-from .config import ConfigError, MethodSpec, register_method, setting
+from .config import TEXYGEN_GENERATOR, ConfigError, MethodSpec, register_method, setting
 from .kernels import fused_linear_nll
 from .models import LSTMLM, lstm_cell, sample_from_logits, token_gates
 from .train import clipped_step
-from .mle import MLE
+from .mle import MLE, MLE_PROFILES
 
 # %% auto #0
 __all__ = ['inverse_sigmoid_decay', 'mix_inputs', 'scheduled_sampling_loss', 'ScheduledSamplingSettings', 'ScheduledSampling']
@@ -62,7 +62,5 @@ class ScheduledSampling(MLE):
 
 register_method(MethodSpec(
     'scheduled_sampling', 'Scheduled Sampling', ScheduledSampling, ScheduledSamplingSettings, order=40, step_cost=2.0,
-    defaults=dict(gen_lr=1e-2, gen_beta1=0.9, gen_beta2=0.999, grad_clip=5.0),  # MLE's (Texygen's)
-    profiles=dict(smoke=dict(steps=200), cpu=dict(steps=80 * 156, eval_every=4 * 156, ckpt_every=4 * 156, eval_samples=500, eval_test=500),
-                  paper=dict(steps=80 * 156, eval_every=156)),
+    defaults=TEXYGEN_GENERATOR, profiles=MLE_PROFILES,  # MLE's optimizer and sizes
     epoch="156 steps (one pass over the 10,000 training sequences), each timed whole"))

@@ -6,8 +6,8 @@
 from __future__ import annotations
 import torch
 from dataclasses import dataclass
-from .config import MethodSpec, register_method
-from .adversarial import GAN_DEFAULTS, RolloutGAN, RolloutGANSettings, rollout_rewards
+from .config import TEXYGEN_GENERATOR, MethodSpec, register_method
+from .adversarial import RolloutGAN, RolloutGANSettings, rollout_rewards
 
 # %% auto #0
 __all__ = ['SeqGANSettings', 'SeqGAN']
@@ -25,7 +25,7 @@ class SeqGAN(RolloutGAN):
         return rollout_rewards(self.rollout_net.policy(), samples, self.discriminator.prob_real, self.cfg.settings.rollouts, self.rng)
 
 register_method(MethodSpec(
-    'seqgan', 'SeqGAN', SeqGAN, SeqGANSettings, defaults=GAN_DEFAULTS, order=10, step_cost=400.0,
+    'seqgan', 'SeqGAN', SeqGAN, SeqGANSettings, defaults=TEXYGEN_GENERATOR, order=10, step_cost=400.0,
     profiles=dict(smoke=dict(steps=3, pretrain_epochs=1, d_pretrain_rounds=2, d_rounds=2, rollouts=4, eval_every=3, pretrain_eval_epochs=1),
                   cpu=dict(steps=30, pretrain_epochs=80, eval_every=5, d_pretrain_rounds=80, eval_samples=1_000, eval_test=1_000),
                   paper=dict(steps=100, eval_every=5)),
