@@ -10,9 +10,9 @@ from pathlib import Path
 import torch
 
 # %% auto #0
-__all__ = ['PRECISIONS', 'TEXYGEN_GENERATOR', 'PROFILES', 'ConfigError', 'setting', 'setting_help', 'MethodSpec',
-           'register_method', 'unregister_method', 'methods', 'method_spec', 'RunConfig', 'resolve_profile',
-           'resolve_device', 'overrides_for', 'make_config', 'describe_settings']
+__all__ = ['PRECISIONS', 'SETTINGS_ADDED_LATER', 'TEXYGEN_GENERATOR', 'PROFILES', 'ConfigError', 'setting', 'setting_help',
+           'MethodSpec', 'register_method', 'unregister_method', 'methods', 'method_spec', 'RunConfig',
+           'resolve_profile', 'resolve_device', 'overrides_for', 'make_config', 'describe_settings']
 
 # %% ../nbs/04_config.ipynb #fc0a9aa3
 class ConfigError(ValueError):
@@ -39,6 +39,7 @@ class MethodSpec:
     epoch: str = ''            # what one epoch of Table 1's time column covers for this method
     order: int = 0             # its row in tables (the paper's Table 1 order)
     step_cost: float = 1.0     # time of one step relative to an MLE step (`cot_nb bench`): batches start the longest runs first
+    precisions: tuple = ('fp32',)  # the `precision` settings its training steps implement (bf16: see 05b_kernels)
 
 # the package module's dict, even when this cell runs inside the notebook (so the notebook and the package share one registry)
 _REGISTRY: dict = importlib.import_module('cot_nb.config').__dict__.get('_REGISTRY', {})
@@ -80,6 +81,9 @@ def method_spec(name:str) -> MethodSpec:
 
 # %% ../nbs/04_config.ipynb #a1c0de04
 PRECISIONS = ('fp32', 'bf16')  # 'fp32': exact, the reference; 'bf16': mixed precision (05b_kernels)
+# shared settings added after runs were published, with the value every earlier run had: a run folder or checkpoint
+# written before one existed is read as having that value (08_runs keeps such runs' folder names, 05_train reloads them)
+SETTINGS_ADDED_LATER = {'precision': 'fp32'}
 TEXYGEN_GENERATOR = dict(gen_lr=1e-2, gen_beta1=0.9, gen_beta2=0.999, grad_clip=5.0)  # the baselines' generator optimizer in Texygen (Adam 0.01, clip 5): MLE, the GANs, SS, PF
 
 @dataclass(frozen=True)
@@ -214,6 +218,8 @@ def make_config(profile:str='smoke', method:str='cot', **overrides) -> RunConfig
     shared, own = _shared_types(), _own_types(spec)
     kwargs = {k: _typed(k, v, shared[k]) for k, v in values.items() if k in shared}
     kwargs['device'] = resolve_device(kwargs.get('device', 'cpu'))
+    if kwargs.get('precision', 'fp32') not in spec.precisions:
+        raise ConfigError(f"precision={kwargs['precision']!r} is not implemented for {spec.label} (it trains in {', '.join(spec.precisions)}); drop the override")
     return RunConfig(method=method, settings={k: v for k, v in values.items() if k in own} if own else None, **kwargs)
 
 def describe_settings() -> str:

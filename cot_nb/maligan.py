@@ -6,7 +6,7 @@
 from __future__ import annotations
 import torch
 from dataclasses import dataclass
-from .config import TEXYGEN_GENERATOR, MethodSpec, RunConfig, register_method, setting
+from .config import PRECISIONS, TEXYGEN_GENERATOR, MethodSpec, RunConfig, register_method, setting
 from .adversarial import GANSettings, LanguageGAN, maligan_rewards
 
 # %% auto #0
@@ -27,8 +27,8 @@ class MaliGAN(LanguageGAN):
         return maligan_rewards(self.discriminator.prob_real(samples))[:, None].expand(-1, samples.shape[1])
 
 register_method(MethodSpec(
-    'maligan', 'MaliGAN', MaliGAN, MaliGANSettings, defaults=TEXYGEN_GENERATOR, order=30, step_cost=450.0,
+    'maligan', 'MaliGAN', MaliGAN, MaliGANSettings, defaults=TEXYGEN_GENERATOR, precisions=PRECISIONS, order=30, step_cost=325.0,  # per adversarial epoch, with its share of the pretraining (cot_nb bench --gans: an epoch 2.4 s)
     profiles=dict(smoke=dict(steps=3, pretrain_epochs=1, d_pretrain_rounds=2, d_rounds=2, g_steps=5, eval_every=3, pretrain_eval_epochs=1),
-                  cpu=dict(steps=30, pretrain_epochs=80, eval_every=5, d_pretrain_rounds=80, eval_samples=1_000, eval_test=1_000),
+                  cpu=dict(steps=100, eval_every=5, eval_samples=1_000, eval_test=1_000, precision='bf16'),  # Texygen's whole schedule; only evaluation is smaller
                   paper=dict(steps=100, eval_every=5)),
     epoch="one adversarial epoch: 50 generator updates, then 15 discriminator rounds of 3 minibatches, timed whole"))

@@ -5,7 +5,7 @@
 # %% ../nbs/07_mle.ipynb #bea69ded
 from __future__ import annotations
 import torch
-from .config import TEXYGEN_GENERATOR, MethodSpec, RunConfig, register_method
+from .config import PRECISIONS, TEXYGEN_GENERATOR, MethodSpec, RunConfig, register_method
 from .kernels import fused_linear_nll, mixed_precision
 from .train import Method, clipped_step, make_adam, make_generator
 
@@ -39,5 +39,5 @@ MLE_PROFILES = dict(smoke=dict(steps=200), cpu=dict(steps=80 * 156, eval_every=4
 register_method(MethodSpec(
     'mle', 'MLE', MLE, order=0,
     defaults=TEXYGEN_GENERATOR,  # Texygen's MLE baseline
-    profiles=MLE_PROFILES,
+    profiles={**MLE_PROFILES, 'cpu': {**MLE_PROFILES['cpu'], 'precision': 'bf16'}}, precisions=PRECISIONS,  # cpu in bf16: the precision study found the same results (paper_outputs/cpu)
     epoch="156 steps (one pass over the 10,000 training sequences), each timed whole"))

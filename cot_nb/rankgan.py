@@ -7,7 +7,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 from dataclasses import dataclass
-from .config import TEXYGEN_GENERATOR, ConfigError, MethodSpec, register_method, setting
+from .config import PRECISIONS, TEXYGEN_GENERATOR, ConfigError, MethodSpec, register_method, setting
 from .adversarial import RolloutGAN, RolloutGANSettings, rollout
 from .train import clipped_step
 
@@ -59,8 +59,8 @@ class RankGAN(RolloutGAN):
         return torch.cat([q, self.log_rank(samples, B, reference)[:, None]], 1)
 
 register_method(MethodSpec(
-    'rankgan', 'RankGAN', RankGAN, RankGANSettings, defaults=TEXYGEN_GENERATOR, order=20, step_cost=450.0,
+    'rankgan', 'RankGAN', RankGAN, RankGANSettings, defaults=TEXYGEN_GENERATOR, precisions=PRECISIONS, order=20, step_cost=280.0,  # per adversarial epoch, with its share of the pretraining (cot_nb bench --gans: an epoch 1.9 s)
     profiles=dict(smoke=dict(steps=3, pretrain_epochs=1, d_pretrain_rounds=2, d_rounds=2, rollouts=4, eval_every=3, pretrain_eval_epochs=1),
-                  cpu=dict(steps=30, pretrain_epochs=80, eval_every=5, d_pretrain_rounds=80, eval_samples=1_000, eval_test=1_000),
+                  cpu=dict(steps=100, eval_every=5, eval_samples=1_000, eval_test=1_000, precision='bf16'),  # Texygen's whole schedule; only evaluation is smaller
                   paper=dict(steps=100, eval_every=5)),
     epoch="one adversarial epoch: 1 generator update with 16 rollouts per prefix ranked against 16 references, then 15 ranker rounds of 3 minibatches, timed whole"))

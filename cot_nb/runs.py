@@ -8,7 +8,7 @@ from functools import lru_cache
 from pathlib import Path
 import torch
 import hashlib, json
-from .config import PRECISIONS, RunConfig, make_config, method_spec, overrides_for
+from .config import PRECISIONS, SETTINGS_ADDED_LATER, RunConfig, make_config, method_spec, overrides_for
 from .data import load_oracle, synthetic_splits
 from .metrics import SyntheticEvaluator
 from .train import code_version, fit, RunResult
@@ -40,11 +40,9 @@ def run_synthetic(cfg:RunConfig, run_dir=None, progress:bool=True, callback=None
     return fit(method, evaluator, run_dir, progress=progress, callback=callback, version=run_code_version(cfg.method), reuse_stale=reuse_stale)
 
 # %% ../nbs/08_runs.ipynb #458a352f
-_HASH_OMITS_AT = {'precision': 'fp32'}  # settings added after runs were published: left out at these values, so earlier runs keep their folders
-
 def config_hash(cfg:RunConfig) -> str:
-    "8 hex digits of the sha256 of the config's JSON (without the settings of `_HASH_OMITS_AT` at their listed values): the identity of a run's settings."
-    d = {k: v for k, v in cfg.to_dict().items() if _HASH_OMITS_AT.get(k, object()) != v}
+    "8 hex digits of the sha256 of the config's JSON: the identity of a run's settings. Settings added later (`SETTINGS_ADDED_LATER`) are left out at the value earlier runs had, so those runs keep their folders."
+    d = {k: v for k, v in cfg.to_dict().items() if SETTINGS_ADDED_LATER.get(k, object()) != v}
     return hashlib.sha256(json.dumps(d, indent=1, sort_keys=True).encode()).hexdigest()[:8]
 
 def run_folder(runs_dir, cfg:RunConfig) -> Path:

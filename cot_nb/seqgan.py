@@ -6,7 +6,7 @@
 from __future__ import annotations
 import torch
 from dataclasses import dataclass
-from .config import TEXYGEN_GENERATOR, MethodSpec, register_method
+from .config import PRECISIONS, TEXYGEN_GENERATOR, MethodSpec, register_method
 from .adversarial import RolloutGAN, RolloutGANSettings, rollout_rewards
 
 # %% auto #0
@@ -25,8 +25,8 @@ class SeqGAN(RolloutGAN):
         return rollout_rewards(self.rollout_net.policy(), samples, self.discriminator.prob_real, self.cfg.settings.rollouts, self.rng)
 
 register_method(MethodSpec(
-    'seqgan', 'SeqGAN', SeqGAN, SeqGANSettings, defaults=TEXYGEN_GENERATOR, order=10, step_cost=400.0,
+    'seqgan', 'SeqGAN', SeqGAN, SeqGANSettings, defaults=TEXYGEN_GENERATOR, precisions=PRECISIONS, order=10, step_cost=260.0,  # per adversarial epoch, with its share of the 80 pretraining epochs: (12,480 + 100 x 140) / 100 MLE steps (cot_nb bench --gans: an epoch 1.7 s, an MLE step 12 ms)
     profiles=dict(smoke=dict(steps=3, pretrain_epochs=1, d_pretrain_rounds=2, d_rounds=2, rollouts=4, eval_every=3, pretrain_eval_epochs=1),
-                  cpu=dict(steps=30, pretrain_epochs=80, eval_every=5, d_pretrain_rounds=80, eval_samples=1_000, eval_test=1_000),
+                  cpu=dict(steps=100, eval_every=5, eval_samples=1_000, eval_test=1_000, precision='bf16'),  # Texygen's whole schedule; only evaluation is smaller
                   paper=dict(steps=100, eval_every=5)),
     epoch="one adversarial epoch: 1 generator update with 16 rollouts per prefix, then 15 discriminator rounds of 3 minibatches, timed whole"))

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 import torch
-from .config import RunConfig
+from .config import RunConfig, SETTINGS_ADDED_LATER
 from .metrics import mean_nll
 from .models import LSTMLM, init_generator_
 from .project import atomic_write
@@ -181,8 +181,9 @@ def load_checkpoint(path, method:Method, ck:dict|None=None) -> tuple:
     "Restore `method` from `path` (or from `ck`, its contents when already read); returns (step, history, tally, clock). Raises `CheckpointError` with the fix."
     fix = f"delete {path} to restart this run from scratch"
     if ck is None: ck = read_checkpoint(path, method.cfg.device)
-    if ck['config'] != method.cfg.to_dict():
-        diff = {k: (ck['config'].get(k), v) for k, v in method.cfg.to_dict().items() if ck['config'].get(k) != v}
+    saved = {**SETTINGS_ADDED_LATER, **ck['config']}  # a checkpoint older than a setting has its earlier value
+    if saved != method.cfg.to_dict():
+        diff = {k: (saved.get(k), v) for k, v in method.cfg.to_dict().items() if saved.get(k) != v}
         raise CheckpointError(f"checkpoint {path} belongs to another config (saved vs now: {diff}); {fix} or use another run folder")
     try:
         for k, m in method.modules().items(): m.load_state_dict(ck['modules'][k])
@@ -207,7 +208,7 @@ def open_run_dir(run_dir, cfg:RunConfig, version:str, reuse_stale:bool=False, de
     "('new', 'resume', 'finished' or 'stale' (see above), the checkpoint when it was read to decide); writes the config; `RunDirConflict` if the folder holds another config's run."
     run_dir = Path(run_dir); run_dir.mkdir(parents=True, exist_ok=True)
     cfg_file, ckpt, result = run_dir / CONFIG_NAME, run_dir / CKPT_NAME, run_dir / RESULT_NAME
-    if cfg_file.exists() and json.loads(cfg_file.read_text()) != json.loads(cfg.to_json()):
+    if cfg_file.exists() and {**SETTINGS_ADDED_LATER, **json.loads(cfg_file.read_text())} != json.loads(cfg.to_json()):
         raise RunDirConflict(f"{run_dir} holds a run with another config; pick a new run folder or delete {run_dir}")
     state, ck = 'new', None
     if result.exists() and ckpt.exists():
