@@ -11,9 +11,9 @@ import torch.nn.functional as F
 from .models import LSTMLM, lstm_cell, sample_from_logits, token_gates
 
 # %% auto #0
-__all__ = ['SEQGAN_FILTERS', 'prefix_states', 'rollout', 'rollout_reference', 'rollout_rewards', 'policy_gradient_loss',
-           'maligan_rewards', 'rank_scores', 'CNNDiscriminator', 'parse_filters', 'GANSettings', 'LanguageGAN',
-           'DelayedCopy', 'RolloutGANSettings', 'RolloutGAN']
+__all__ = ['MALIGAN_WEIGHTS', 'SEQGAN_FILTERS', 'prefix_states', 'rollout', 'rollout_reference', 'rollout_rewards',
+           'policy_gradient_loss', 'maligan_rewards', 'rank_scores', 'CNNDiscriminator', 'parse_filters', 'GANSettings',
+           'LanguageGAN', 'DelayedCopy', 'RolloutGANSettings', 'RolloutGAN']
 
 # %% ../nbs/07b_adversarial.ipynb #adv00006
 @torch.no_grad()
@@ -83,9 +83,12 @@ def policy_gradient_loss(generator:LSTMLM, seqs:torch.Tensor, rewards:torch.Tens
     return -(generator.token_log_probs(seqs) * rewards.detach()).sum()
 
 # %% ../nbs/07b_adversarial.ipynb #adv00018
-def maligan_rewards(d_real:torch.Tensor, eps:float=1e-7) -> torch.Tensor:
-    "MaliGAN's weights for a batch of generator samples from D's probabilities `d_real` [B]: r = D/(1-D), normalised to sum 1, minus their mean 1/B."
-    r = d_real / (1 - d_real).clamp_min(eps)
+MALIGAN_WEIGHTS = ('odds', 'probability')  # r = D/(1-D) (Che et al.); r = D (Texygen's code)
+
+def maligan_rewards(d_real:torch.Tensor, eps:float=1e-7, weight:str='odds') -> torch.Tensor:
+    "MaliGAN's weights for a batch of generator samples from D's probabilities `d_real` [B]: r = D/(1-D) (`weight='odds'`; 'probability': r = D, as Texygen), normalised to sum 1, minus their mean 1/B."
+    if weight not in MALIGAN_WEIGHTS: raise ValueError(f"weight={weight!r} is unknown; choose one of {MALIGAN_WEIGHTS}")
+    r = d_real / (1 - d_real).clamp_min(eps) if weight == 'odds' else d_real
     w = r / r.sum()
     return w - w.mean()
 

@@ -6,8 +6,8 @@
 from __future__ import annotations
 import torch
 from dataclasses import dataclass
-from .config import PRECISIONS, TEXYGEN_GENERATOR, MethodSpec, RunConfig, register_method, setting
-from .adversarial import GANSettings, LanguageGAN, maligan_rewards
+from .config import PRECISIONS, TEXYGEN_GENERATOR, ConfigError, MethodSpec, RunConfig, register_method, setting
+from .adversarial import MALIGAN_WEIGHTS, GANSettings, LanguageGAN, maligan_rewards
 
 # %% auto #0
 __all__ = ['MaliGANSettings', 'MaliGAN']
@@ -17,6 +17,10 @@ __all__ = ['MaliGANSettings', 'MaliGAN']
 class MaliGANSettings(GANSettings):
     "MaliGAN's settings: the shared GAN schedule with Texygen's 50 generator steps per adversarial epoch."
     g_steps: int = setting(50, "generator updates per adversarial epoch (Texygen's MaliGAN: 50)")
+    weight: str = setting('odds', "each sequence's unnormalised weight: 'odds', D/(1-D) (Che et al. 2017), or 'probability', D (Texygen's code)")
+    def __post_init__(self):
+        super().__post_init__()
+        if self.weight not in MALIGAN_WEIGHTS: raise ConfigError(f"weight={self.weight!r} is unknown; choose one of {MALIGAN_WEIGHTS}")
 
 class MaliGAN(LanguageGAN):
     "MaliGAN (Che et al. 2017) with Texygen's schedule: one normalised importance weight per sequence, no rollouts."
@@ -24,7 +28,7 @@ class MaliGAN(LanguageGAN):
     @torch.no_grad()
     def rewards(self, samples:torch.Tensor) -> torch.Tensor:
         "Each sequence's weight D/(1-D), normalised over the batch, minus the mean, at every position: [B, T]."
-        return maligan_rewards(self.discriminator.prob_real(samples))[:, None].expand(-1, samples.shape[1])
+        return maligan_rewards(self.discriminator.prob_real(samples), weight=self.cfg.settings.weight)[:, None].expand(-1, samples.shape[1])
 
 register_method(MethodSpec(
     'maligan', 'MaliGAN', MaliGAN, MaliGANSettings, defaults=TEXYGEN_GENERATOR, precisions=PRECISIONS, order=30, step_cost=325.0,  # per adversarial epoch, with its share of the pretraining (cot_nb bench --gans: an epoch 2.4 s)
