@@ -56,7 +56,7 @@ $(STAMP): settings.ini setup.py
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --upgrade pip
 	$(if $(TORCH_PIN),$(BIN)/python -m pip install "$(TORCH_PIN)")
-	$(BIN)/python -m pip install -e .
+	$(BIN)/python -m pip install -e ".[dev]"
 	touch $@
 
 # The kernel spec goes inside .venv (--sys-prefix), not into the user's folder, where every clone would

@@ -11,8 +11,9 @@ from .config import make_config, method_spec
 from .train import sync_device
 
 # %% auto #0
-__all__ = ['OP_GROUPS', 'GAN_METHODS', 'median_ms', 'count_flops', 'interleaved_median_ms', 'gemm_gflops', 'time_breakdown',
-           'benchmark', 'format_benchmark', 'gan_epoch_seconds', 'rollout_speedup', 'gan_benchmark']
+__all__ = ['OP_GROUPS', 'GAN_METHODS', 'STEP_METHODS', 'median_ms', 'count_flops', 'interleaved_median_ms', 'gemm_gflops',
+           'time_breakdown', 'benchmark', 'format_benchmark', 'gan_epoch_seconds', 'rollout_speedup',
+           'paper_epoch_ratios', 'gan_benchmark']
 
 # %% ../nbs/09_bench.ipynb #f0be6378
 def median_ms(fn, warmup:int=3, repeats:int=15, device='cpu') -> float:
@@ -157,10 +158,18 @@ def format_benchmark(r:dict) -> str:
         rows.append((f'CoT iteration by op, {p}', '', ''))
         rows += [(f"  {k}", f"{v:.1f} ms", f"{100 * v / sum(bd.values()):.0f}% of profiled time") for k, v in bd.items()]
     if g := r.get('gans'):
-        rows.append((f"adversarial epochs, full size", f"MLE epoch {g['mle_epoch_s']:.2f} s", ''))
-        rows += [(f"  {name}", f"{g['epoch_s'][name]:.2f} s", f"{g['ratio_to_mle'][name]:.1f}x MLE") for name in g['epoch_s']]
+        rows.append((f"epochs, full size, fp32", f"MLE epoch {g['mle_epoch_s']:.2f} s", ''))
+        paper = g.get('paper_ratio', {})
+        rows += [(f"  {name}", f"{g['epoch_s'][name]:.2f} s", f"{g['ratio_to_mle'][name]:.1f}x MLE" + (f" (paper, GPU: {paper[name]:.1f}x)" if name in paper else ''))
+                 for name in g['epoch_s']]
         ro = g['rollout']
         rows.append(('rollouts, batched', f"{ro['batched_s']:.2f} s", f"{ro['continuations']:,} continuations; per-prefix loop {ro['per_prefix_s']:.2f} s, speedup {ro['speedup']:.1f}x"))
+    if b := r.get('bleu'):
+        nltk_s = f"NLTK (100 hypotheses, extrapolated) {b['nltk_bleu5_s']:.0f} s, {b['nltk_bleu5_s'] / b['bleu5_s']:.0f}x" if b.get('nltk_bleu5_s') else 'NLTK not installed'
+        rows.append((f"BLEU-5, {b['n_hyp']:,} x {b['n_ref']:,}", f"{b['bleu5_s']:.1f} s", nltk_s))
+        rows.append((f"Self-BLEU-5, {b['n_hyp']:,}", f"{b['self_bleu5_s']:.1f} s", 'exact leave-one-out'))
+        for tok, v in b.get('emnlp_test_self_bleu', {}).items():
+            rows.append((f"EMNLP test Self-BLEU, {tok}", ' '.join(f"{x:.3f}" for x in v.values()), f"orders {', '.join(str(k) for k in v)}; lowercased, leave-one-out"))
     return head + '\n' + '\n'.join(f"{a:<27}{b:<32}{c}" for a, b, c in rows)
 
 # %% ../nbs/09_bench.ipynb #ganb0002
@@ -185,13 +194,22 @@ def rollout_speedup(device:str='cpu', batch_size:int=64, n_rollouts:int=16, repe
                 continuations=(gen.seq_len - 1) * n_rollouts * batch_size)
 
 GAN_METHODS = ('seqgan', 'rankgan', 'maligan')
+STEP_METHODS = ('scheduled_sampling', 'professor_forcing', 'cot')  # methods whose epoch is 156 steps, like MLE's
 
-def gan_benchmark(device:str='cpu', epochs:int=2, mle_step_ms:float|None=None) -> dict:
-    "Seconds per full-size adversarial epoch of each GAN, its ratio to an MLE epoch (156 steps), and the rollout speedup."
-    if mle_step_ms is None: mle_step_ms = median_ms(_stepper(_method('mle', device, 64)), 3, 15, device)
-    mle_epoch_s = 156 * mle_step_ms / 1000
-    out = dict(mle_epoch_s=mle_epoch_s, epoch_s={}, ratio_to_mle={}, rollout=rollout_speedup(device))
-    for name in GAN_METHODS:
-        out['epoch_s'][name] = gan_epoch_seconds(name, device, epochs)
+def paper_epoch_ratios() -> dict:
+    "Each method's time per epoch over MLE's in the paper's Table 1 (GPU): SeqGAN 50.7, RankGAN 78.7, MaliGAN 45.9, Scheduled Sampling 2.0, Professor Forcing 30.2, CoT 3.34."
+    from cot_nb.report import PAPER, method_label
+    t = PAPER['table1']
+    return {m: t[method_label(m)]['time_epoch'][0] / t['MLE']['time_epoch'][0] for m in GAN_METHODS + STEP_METHODS}
+
+def gan_benchmark(device:str='cpu', epochs:int=2, repeats:int=15) -> dict:
+    """Seconds per full-size epoch of every baseline and of CoT, as ratios to an MLE epoch, beside the paper's ratios; and the rollout speedup.
+    MLE, Scheduled Sampling, Professor Forcing and CoT are timed step by step, interleaved in this process (an epoch is 156 steps of each), all in fp32
+    so that the ratios compare algorithms, not precisions; the GANs' epochs are timed whole (`gan_epoch_seconds`)."""
+    ms = interleaved_median_ms({m: _stepper(_method(m, device, 64)) for m in ('mle',) + STEP_METHODS}, 3, repeats, device)
+    mle_epoch_s = 156 * ms['mle'] / 1000
+    out = dict(mle_epoch_s=mle_epoch_s, epoch_s={}, ratio_to_mle={}, paper_ratio=paper_epoch_ratios(), rollout=rollout_speedup(device))
+    for name in GAN_METHODS + STEP_METHODS:
+        out['epoch_s'][name] = gan_epoch_seconds(name, device, epochs) if name in GAN_METHODS else 156 * ms[name] / 1000
         out['ratio_to_mle'][name] = out['epoch_s'][name] / mle_epoch_s
     return out

@@ -17,7 +17,8 @@ def bench(device:Param("torch device: cpu, cuda, auto", str)='cpu',
           repeats:Param("timed repeats per measurement (medians are reported)", int)=15,
           json:Param("print one JSON object instead of the table", store_true)=False,
           precision:Param("precisions to time, comma-separated: fp32, bf16 or fp32,bf16 (timed interleaved; ratios to the first)", str)='fp32',
-          gans:Param("also time full-size adversarial epochs of SeqGAN, RankGAN and MaliGAN, and the batched rollout against the per-prefix loop", store_true)=False,
+          gans:Param("also time a full-size epoch of every baseline (SeqGAN, RankGAN, MaliGAN, Scheduled Sampling, Professor Forcing) and of CoT as ratios to MLE's, and the batched rollout against the per-prefix loop", store_true)=False,
+          bleu:Param("also time BLEU-5 and exact Self-BLEU-5 at 10,000 sentences (NLTK extrapolated beside them) and print the EMNLP test split's own Self-BLEU-2..5", store_true)=False,
           layouts:Param("instead: time the 3-seed CoT job set of --layout_steps iterations on each workers x threads layout, e.g. 2x1,1x2", str)=None,
           layout_steps:Param("CoT iterations per job for --layouts (cpu profile otherwise)", int)=400):
     "Time an MLE step, a CoT iteration and sampling 10,000 sequences at the paper's sizes (or, with --layouts, worker layouts)."
@@ -35,7 +36,13 @@ def bench(device:Param("torch device: cpu, cuda, auto", str)='cpu',
     result = benchmark(resolve_device(device), batch_size, repeats, precisions=precisions)
     if gans:
         from cot_nb.bench import gan_benchmark
-        result['gans'] = gan_benchmark(resolve_device(device), mle_step_ms=result['by_precision']['fp32']['mle_step_ms'] if 'fp32' in precisions else None)
+        result['gans'] = gan_benchmark(resolve_device(device), repeats=repeats)
+    if bleu:
+        from cot_nb.bleu import bleu_benchmark, test_split_self_bleu
+        result['bleu'] = bleu_benchmark()
+        result['bleu']['emnlp_test_self_bleu'] = {'whitespace': test_split_self_bleu(tokenizer='whitespace')}
+        try: result['bleu']['emnlp_test_self_bleu']['nltk'] = test_split_self_bleu(tokenizer='nltk')
+        except ImportError: pass  # NLTK is a test-only dependency
     print(_to_json(result) if json else format_benchmark(result))
     return result
 

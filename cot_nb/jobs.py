@@ -7,12 +7,13 @@ from __future__ import annotations
 import ast, contextlib, logging, os, time
 from dataclasses import dataclass
 from pathlib import Path
-from .config import ConfigError, RunConfig, make_config, method_spec, methods, overrides_for
+from .config import PROFILES, ConfigError, RunConfig, make_config, method_spec, methods, overrides_for, resolve_profile
 from .project import notebook_cells, cell_source
 
 # %% auto #0
 __all__ = ['RUNS_TAG', 'RUNS_NAME', 'VARIANTS_NAME', 'resolve_methods', 'experiment_methods', 'experiment_variants',
-           'TrainingJob', 'plan_jobs', 'run_job', 'dask_client', 'run_jobs', 'time_layouts']
+           'resolve_variant', 'method_variants', 'TrainingJob', 'plan_jobs', 'run_job', 'dask_client', 'run_jobs',
+           'time_layouts']
 
 # %% ../nbs/11a_jobs.ipynb #j0b50006
 RUNS_TAG, RUNS_NAME, VARIANTS_NAME = 'runs', 'methods_trained', 'variants'
@@ -45,12 +46,32 @@ def experiment_methods(nb_path) -> list:
     if value is None: raise ConfigError(f"the cell tagged '{RUNS_TAG}' of {Path(nb_path).name} must assign {RUNS_NAME} a literal: {what}")
     return resolve_methods(value)
 
-def experiment_variants(nb_path) -> list:
-    "The setting variants each of its runs is trained in (`variants` in its cell tagged 'runs': a list of override dicts, e.g. [{'precision': 'fp32'}, {'precision': 'bf16'}]); [{}] (the batch's settings alone) by default."
-    value = _runs_cell_literal(nb_path, VARIANTS_NAME, [{}], 'a list of dicts of settings')
-    if not isinstance(value, list) or not value or not all(isinstance(v, dict) for v in value):
-        raise ConfigError(f"{VARIANTS_NAME} in {Path(nb_path).name} must be a non-empty list of dicts of settings, not {value!r}")
+def experiment_variants(nb_path) -> list|dict:
+    """The setting variants the experiment's runs are trained in (`variants` in its cell tagged 'runs'); [{}] (the batch's settings alone) by default.
+    Either a list of override dicts that every method it trains is crossed with (e.g. [{'precision': 'fp32'}, {'precision': 'bf16'}]), or a dict
+    {method: [override dicts]} giving each method its own (a method it trains but does not name: [{}]). A value may itself be a dict by profile,
+    {'cpu': 3000, 'paper': 20000}: the profile's value applies, and under a profile it does not name the setting keeps the profile's own."""
+    what = "a non-empty list of dicts of settings, or a dict {method: such a list}"
+    value = _runs_cell_literal(nb_path, VARIANTS_NAME, [{}], what)
+    lists = list(value.values()) if isinstance(value, dict) else [value]
+    if not value or not all(isinstance(v, list) and v and all(isinstance(d, dict) for d in v) for v in lists):
+        raise ConfigError(f"{VARIANTS_NAME} in {Path(nb_path).name} must be {what}, not {value!r}")
+    if isinstance(value, dict):
+        for m in value: method_spec(m)
+    for d in (d for v in lists for d in v):
+        for k, x in d.items():
+            if isinstance(x, dict) and not set(x) <= set(PROFILES):
+                raise ConfigError(f"{VARIANTS_NAME} in {Path(nb_path).name}: {k}={x!r} is keyed by {sorted(set(x) - set(PROFILES))}, not profile names {sorted(PROFILES)}")
     return value
+
+def resolve_variant(variant:dict, profile:str) -> dict:
+    "The overrides of `variant` under `profile`: a value given by profile becomes that profile's value, or is dropped when the profile is not named."
+    return {k: (v[profile] if isinstance(v, dict) else v) for k, v in variant.items() if not isinstance(v, dict) or profile in v}
+
+def method_variants(variants, method:str, profile:str) -> list:
+    "The override dicts `method` is trained in under `profile`, from an experiment's `variants` (see `experiment_variants`)."
+    own = variants.get(method, [{}]) if isinstance(variants, dict) else variants
+    return [resolve_variant(v, resolve_profile(profile)) for v in own]
 
 # %% ../nbs/11a_jobs.ipynb #j0b50009
 @dataclass(frozen=True)
@@ -80,13 +101,13 @@ class TrainingJob:
         return (self.run_dir / 'checkpoint.pt').exists() and (self.reuse_stale or done.get('code_version') == self.version)
 
 def plan_jobs(notebooks, profile:str, seeds, device:str, overrides:dict, runs_dir, reuse_stale:bool=False) -> list:
-    "Every run the experiment notebooks `notebooks` need (seeds x their methods x their variants, with the overrides that apply; a variant's settings win), each once, the longest first (steps x the method's `step_cost`)."
+    "Every run the experiment notebooks `notebooks` need (seeds x their methods x each method's variants, with the overrides that apply; a variant's settings win), each once, the longest first (steps x the method's `step_cost`)."
     from cot_nb.runs import run_code_version
     jobs, versions = {}, {}
     for nb in notebooks:
         for m in experiment_methods(nb):
             if m not in versions: versions[m] = run_code_version(m)  # once per method
-            for variant in experiment_variants(nb):
+            for variant in method_variants(experiment_variants(nb), m, profile):
                 for seed in seeds:
                     cfg = make_config(profile, m, seed=int(seed), device=device, **overrides_for(m, {**(overrides or {}), **variant}))
                     job = TrainingJob(cfg, str(runs_dir), reuse_stale, versions[m])
