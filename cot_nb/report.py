@@ -14,8 +14,9 @@ from .train import eval_share
 
 # %% auto #0
 __all__ = ['PAPER', 'VERDICTS', 'method_label', 'table_to_latex', 'table_to_markdown', 'write_table', 'save_figure', 'mean_std',
-           'fmt', 'per_seed_table1', 'summarise_table1', 'same_within_noise', 'evaluation_note', 'eval_share_note',
-           'stale_note', 'verdict', 'claim', 'write_report_fragment', 'curve_frame', 'plot_curves', 'experiment_dirs']
+           'fmt', 'median_epoch_seconds', 'per_seed_table1', 'summarise_table1', 'same_within_noise', 'evaluation_note',
+           'eval_share_note', 'stale_note', 'verdict', 'claim', 'write_report_fragment', 'curve_frame', 'plot_curves',
+           'experiment_dirs']
 
 # %% ../nbs/12_report.ipynb #f41abb52
 PAPER = {
@@ -80,6 +81,14 @@ def fmt(ms:tuple, digits:int=2) -> str:
     m, s = ms
     return f'{m:.{digits}f}' if math.isnan(s) else f'{m:.{digits}f} ± {s:.{digits}f}'
 
+def median_epoch_seconds(history:list) -> float:
+    "Training seconds per epoch: the median over evaluation intervals of (epoch_s gained) / (epochs gained), so that another job slowing part of a run on a shared machine does not set it; nan before the first epoch."
+    rates, prev = [], None
+    for r in sorted(history, key=lambda r: r['step']):
+        if prev is not None and r['epoch'] - prev['epoch'] > 1e-9: rates.append((r['epoch_s'] - prev['epoch_s']) / (r['epoch'] - prev['epoch']))
+        prev = r
+    return float(np.median(rates)) if rates else float('nan')
+
 def per_seed_table1(history:list) -> dict:
     "Table 1's quantities for one run's evaluation history."
     h = pd.DataFrame(history)
@@ -89,7 +98,7 @@ def per_seed_table1(history:list) -> dict:
     return dict(nll_oracle=float(last.nll_oracle), nll_test_final=float(last.nll_test), nll_test_best=float(h.nll_test.min()),
                 best_oracle=float(best.nll_oracle), best_test=float(best.nll_test), best_step=int(best.step),
                 best_in_pretraining=best_test_phase.startswith('pretrain'),
-                time_epoch=float(last.epoch_s / last.epoch) if last.epoch > 0 else float('nan'), steps=int(last.step))
+                time_epoch=median_epoch_seconds(history), steps=int(last.step))
 
 def _pretraining_mark(per:list) -> str:
     "' -(MLE)' when the best NLL_test of every seed came during MLE pretraining (the paper's notation), ' (k/n seeds in MLE pretraining)' when some did."
