@@ -164,13 +164,16 @@ def format_benchmark(r:dict) -> str:
                  for name in g['epoch_s']]
         ro = g['rollout']
         rows.append(('rollouts, batched', f"{ro['batched_s']:.2f} s", f"{ro['continuations']:,} continuations; per-prefix loop {ro['per_prefix_s']:.2f} s, speedup {ro['speedup']:.1f}x"))
+    if g := r.get('gradstats'):
+        rows.append((f"gradient statistics, {g['n']:,}", f"{g['vmap_s']:.1f} s", f"per-sample loop {g['loop_s']:.1f} s (timed on {g['loop_timed_on']:,}), speedup {g['speedup']:.1f}x"))
     if b := r.get('bleu'):
         nltk_s = f"NLTK (100 hypotheses, extrapolated) {b['nltk_bleu5_s']:.0f} s, {b['nltk_bleu5_s'] / b['bleu5_s']:.0f}x" if b.get('nltk_bleu5_s') else 'NLTK not installed'
         rows.append((f"BLEU-5, {b['n_hyp']:,} x {b['n_ref']:,}", f"{b['bleu5_s']:.1f} s", nltk_s))
         rows.append((f"Self-BLEU-5, {b['n_hyp']:,}", f"{b['self_bleu5_s']:.1f} s", 'exact leave-one-out'))
         for tok, v in b.get('emnlp_test_self_bleu', {}).items():
             rows.append((f"EMNLP test Self-BLEU, {tok}", ' '.join(f"{x:.3f}" for x in v.values()), f"orders {', '.join(str(k) for k in v)}; lowercased, leave-one-out"))
-    return head + '\n' + '\n'.join(f"{a:<27}{b:<32}{c}" for a, b, c in rows)
+    w = max(len(a) for a, _, _ in rows) + 2
+    return head + '\n' + '\n'.join(f"{a:<{w}}{b:<32}{c}" for a, b, c in rows)
 
 # %% ../nbs/09_bench.ipynb #ganb0002
 def gan_epoch_seconds(name:str, device:str='cpu', epochs:int=2, warmup:int=1, batch_size:int=64) -> float:

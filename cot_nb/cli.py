@@ -19,6 +19,7 @@ def bench(device:Param("torch device: cpu, cuda, auto", str)='cpu',
           precision:Param("precisions to time, comma-separated: fp32, bf16 or fp32,bf16 (timed interleaved; ratios to the first)", str)='fp32',
           gans:Param("also time a full-size epoch of every baseline (SeqGAN, RankGAN, MaliGAN, Scheduled Sampling, Professor Forcing) and of CoT as ratios to MLE's, and the batched rollout against the per-prefix loop", store_true)=False,
           bleu:Param("also time BLEU-5 and exact Self-BLEU-5 at 10,000 sentences (NLTK extrapolated beside them) and print the EMNLP test split's own Self-BLEU-2..5", store_true)=False,
+          gradstats:Param("also time one gradient-statistics evaluation (3,000 samples, per-sample gradients by vmap) against the plain per-sample loop on the same samples", store_true)=False,
           layouts:Param("instead: time the 3-seed CoT job set of --layout_steps iterations on each workers x threads layout, e.g. 2x1,1x2", str)=None,
           layout_steps:Param("CoT iterations per job for --layouts (cpu profile otherwise)", int)=400):
     "Time an MLE step, a CoT iteration and sampling 10,000 sequences at the paper's sizes (or, with --layouts, worker layouts)."
@@ -43,6 +44,9 @@ def bench(device:Param("torch device: cpu, cuda, auto", str)='cpu',
         result['bleu']['emnlp_test_self_bleu'] = {'whitespace': test_split_self_bleu(tokenizer='whitespace')}
         try: result['bleu']['emnlp_test_self_bleu']['nltk'] = test_split_self_bleu(tokenizer='nltk')
         except ImportError: pass  # NLTK is a test-only dependency
+    if gradstats:
+        from cot_nb.gradient_stats import gradient_statistics_speed
+        result['gradstats'] = gradient_statistics_speed(device=resolve_device(device))
     print(_to_json(result) if json else format_benchmark(result))
     return result
 
