@@ -171,7 +171,7 @@ def _own_settings(spec:MethodSpec, value):
 
 # %% ../nbs/04_config.ipynb #8a92bc21
 PROFILES = {
-    'smoke': dict(eval_every=100, eval_samples=1_000, eval_test=1_000, final_eval_samples=2_000, ckpt_every=100),
+    'smoke': dict(eval_every=100, eval_samples=1_000, eval_test=1_000, final_eval_samples=1_000, n_test=2_000, ckpt_every=100),  # a pipeline check: evaluation kept small
     # cpu: intermediate evaluations are small to keep evaluation under 5% of training time; the final one uses 5,000 samples and the whole test set
     'cpu': dict(eval_samples=1_000, eval_test=1_000, final_eval_samples=5_000, ckpt_every=500),
     # paper: the official code's evaluation, full size every time

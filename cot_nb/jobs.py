@@ -50,7 +50,8 @@ def experiment_variants(nb_path) -> list|dict:
     """The setting variants the experiment's runs are trained in (`variants` in its cell tagged 'runs'); [{}] (the batch's settings alone) by default.
     Either a list of override dicts that every method it trains is crossed with (e.g. [{'precision': 'fp32'}, {'precision': 'bf16'}]), or a dict
     {method: [override dicts]} giving each method its own (a method it trains but does not name: [{}]). A value may itself be a dict by profile,
-    {'cpu': 3000, 'paper': 20000}: the profile's value applies, and under a profile it does not name the setting keeps the profile's own."""
+    {'cpu': 3000, 'paper': 20000}: the profile's value applies, and under a profile it does not name the setting keeps the profile's own.
+    A variant's `profiles` list, e.g. ['cpu', 'paper'], keeps it out of the other profiles (a grid point the smoke check can skip)."""
     what = "a non-empty list of dicts of settings, or a dict {method: such a list}"
     value = _runs_cell_literal(nb_path, VARIANTS_NAME, [{}], what)
     lists = list(value.values()) if isinstance(value, dict) else [value]
@@ -60,18 +61,21 @@ def experiment_variants(nb_path) -> list|dict:
         for m in value: method_spec(m)
     for d in (d for v in lists for d in v):
         for k, x in d.items():
+            if k == 'profiles' and (not isinstance(x, list) or not set(x) <= set(PROFILES)):
+                raise ConfigError(f"{VARIANTS_NAME} in {Path(nb_path).name}: profiles={x!r} must be a list of profile names {sorted(PROFILES)}")
             if isinstance(x, dict) and not set(x) <= set(PROFILES):
                 raise ConfigError(f"{VARIANTS_NAME} in {Path(nb_path).name}: {k}={x!r} is keyed by {sorted(set(x) - set(PROFILES))}, not profile names {sorted(PROFILES)}")
     return value
 
-def resolve_variant(variant:dict, profile:str) -> dict:
-    "The overrides of `variant` under `profile`: a value given by profile becomes that profile's value, or is dropped when the profile is not named."
-    return {k: (v[profile] if isinstance(v, dict) else v) for k, v in variant.items() if not isinstance(v, dict) or profile in v}
+def resolve_variant(variant:dict, profile:str) -> dict|None:
+    "The overrides of `variant` under `profile`: a value given by profile becomes that profile's value, or is dropped when the profile is not named; None when the variant's `profiles` list leaves `profile` out."
+    if 'profiles' in variant and profile not in variant['profiles']: return None
+    return {k: (v[profile] if isinstance(v, dict) else v) for k, v in variant.items() if k != 'profiles' and (not isinstance(v, dict) or profile in v)}
 
 def method_variants(variants, method:str, profile:str) -> list:
-    "The override dicts `method` is trained in under `profile`, from an experiment's `variants` (see `experiment_variants`)."
+    "The override dicts `method` is trained in under `profile`, from an experiment's `variants` (see `experiment_variants`); a variant with a `profiles` list runs under those profiles only."
     own = variants.get(method, [{}]) if isinstance(variants, dict) else variants
-    return [resolve_variant(v, resolve_profile(profile)) for v in own]
+    return [r for r in (resolve_variant(v, resolve_profile(profile)) for v in own) if r is not None]
 
 # %% ../nbs/11a_jobs.ipynb #j0b50009
 @dataclass(frozen=True)
