@@ -16,7 +16,7 @@ from .train import eval_share
 __all__ = ['PAPER', 'VERDICTS', 'method_label', 'table_to_latex', 'table_to_markdown', 'write_table', 'save_figure', 'mean_std',
            'fmt', 'median_epoch_seconds', 'per_seed_table1', 'summarise_table1', 'same_within_noise', 'evaluation_note',
            'eval_share_note', 'stale_note', 'verdict', 'claim', 'write_report_fragment', 'curve_frame', 'plot_curves',
-           'experiment_dirs']
+           'experiment_dirs', 'experiment_runs']
 
 # %% ../nbs/12_report.ipynb #f41abb52
 PAPER = {
@@ -199,13 +199,34 @@ def plot_curves(ax, df:pd.DataFrame, y:str, ylabel:str, title:str, hue:str='meth
 import os, tempfile
 
 def experiment_dirs(profile:str, out_dir=None, runs_dir=None) -> tuple:
-    "(resolved profile, output folder, runs folder) for an experiment's parameters; defaults: `runs/<profile>/outputs` and `runs/<profile>` (git-ignored), or a temporary folder under `IN_TEST`; never `paper_outputs/`."
+    """(resolved profile, output folder, runs folder) for an experiment's parameters; defaults: `runs/<profile>/outputs` and `runs/<profile>` (git-ignored); never `paper_outputs/`.
+    Under `IN_TEST` (nbdev_test): a fresh temporary output folder per call, and one runs folder shared by every notebook of the test session, so that
+    the experiments' identical smoke runs are trained once (`experiment_runs` locks each run while it trains)."""
     from cot_nb.config import resolve_profile
     from cot_nb.project import repo_root
     profile = resolve_profile(profile)
-    if not (out_dir and runs_dir):
-        scratch = Path(tempfile.mkdtemp(prefix=f'cot_nb_{profile}_')) if os.environ.get('IN_TEST') else repo_root()/'runs'/profile
-    out = Path(out_dir) if out_dir else scratch/'outputs'
-    runs = Path(runs_dir) if runs_dir else scratch
+    if os.environ.get('IN_TEST'):
+        out = Path(out_dir) if out_dir else Path(tempfile.mkdtemp(prefix=f'cot_nb_{profile}_out_'))
+        runs = Path(runs_dir) if runs_dir else Path(tempfile.gettempdir()) / f'cot_nb_test_runs_{os.getppid()}' / profile
+    else:
+        scratch = repo_root()/'runs'/profile
+        out, runs = Path(out_dir) if out_dir else scratch/'outputs', Path(runs_dir) if runs_dir else scratch
     out.mkdir(parents=True, exist_ok=True)
     return profile, out, runs
+
+def experiment_runs(method:str, profile:str, seeds, device:str='cpu', overrides:dict|None=None, runs_dir=None, reuse_stale:bool=False) -> list:
+    "`cot_nb.runs.run_seeds`, one seed at a time under an exclusive file lock on its run folder: notebooks that share a runs folder at the same time train each run once, the others wait and reload it."
+    from cot_nb.config import make_config, overrides_for
+    from cot_nb.runs import run_folder, run_seeds
+    try: import fcntl
+    except ImportError: fcntl = None  # no POSIX locks (Windows): notebooks there do not share runs folders concurrently
+    out = []
+    for seed in seeds:
+        if runs_dir is None or fcntl is None:
+            out += run_seeds(method, profile, [seed], device, overrides, runs_dir, reuse_stale=reuse_stale); continue
+        folder = run_folder(runs_dir, make_config(profile, method, seed=int(seed), device=device, **overrides_for(method, overrides or {})))
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        with open(folder.with_name(folder.name + '.lock'), 'w') as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            out += run_seeds(method, profile, [seed], device, overrides, runs_dir, reuse_stale=reuse_stale)
+    return out
