@@ -114,6 +114,6 @@ class CoT(Method):
 
 register_method(MethodSpec(
     'cot', 'CoT', CoT, CoTSettings, order=100, step_cost=6.0,  # a CoT iteration: about 6 MLE steps of work here (cot_nb bench: FLOP ratio 6.4, time ratio 5.5-5.9)
-    # cpu: bf16 (the precision study: the same results, epochs 0.74x fp32's); the time saved buys 24,000 iterations (fp32: 20,000), ~27 min a seed here
-    profiles=dict(smoke=dict(steps=300), cpu=dict(steps=24_000, eval_every=500, precision='bf16'), paper=dict(steps=200_000)), precisions=PRECISIONS,
+    # cpu: bf16 (the precision study: the same results, epochs 0.74x fp32's); 12,000 iterations, 20-25 min a seed in a 2-worker batch here, so that Table 1's 21 runs regenerate in one sitting (a 24,000-iteration seed had its best NLL_oracle at 8,500 and rose after)
+    profiles=dict(smoke=dict(steps=300), cpu=dict(steps=12_000, eval_every=500, precision='bf16'), paper=dict(steps=200_000)), precisions=PRECISIONS,
     epoch="156 iterations (one pass of the mediator over the 10,000 training sequences), each timed whole: sampling, N_m mediator updates and the generator update"))

@@ -52,7 +52,7 @@ class CoTFrozenMediator(CoTReverseKL):
         "One generator step against the frozen P-hat."
         return dict(generator=self.generator_step(self.generator.sample(self.cfg.batch_size, self.rng)))
 
-_VARIANT_PROFILES = dict(smoke=dict(steps=60, eval_every=30), cpu=dict(steps=24_000, eval_every=500, precision='bf16'), paper=dict(steps=200_000))
+_VARIANT_PROFILES = dict(smoke=dict(steps=60, eval_every=30), cpu=dict(steps=12_000, eval_every=500, precision='bf16'), paper=dict(steps=200_000))
 register_method(MethodSpec(
     'cot_reverse_kl', 'Reverse-KL CoT', CoTReverseKL, CoTSettings, order=120, step_cost=5.0, profiles=_VARIANT_PROFILES, precisions=PRECISIONS,
     epoch="156 iterations: sampling, N_m MLE steps of P-hat on data and the generator update, each timed whole"))
