@@ -11,12 +11,12 @@ from .config import PROFILES, ConfigError, RunConfig, make_config, method_spec, 
 from .project import notebook_cells, cell_source
 
 # %% auto #0
-__all__ = ['RUNS_TAG', 'RUNS_NAME', 'VARIANTS_NAME', 'resolve_methods', 'experiment_methods', 'experiment_variants',
-           'resolve_variant', 'method_variants', 'TrainingJob', 'plan_jobs', 'run_job', 'dask_client', 'run_jobs',
-           'time_layouts']
+__all__ = ['RUNS_TAG', 'RUNS_NAME', 'VARIANTS_NAME', 'CORPUS_NAME', 'resolve_methods', 'experiment_methods',
+           'experiment_variants', 'resolve_variant', 'method_variants', 'experiment_corpus', 'TrainingJob', 'plan_jobs',
+           'run_job', 'dask_client', 'run_jobs', 'time_layouts']
 
 # %% ../nbs/11a_jobs.ipynb #j0b50006
-RUNS_TAG, RUNS_NAME, VARIANTS_NAME = 'runs', 'methods_trained', 'variants'
+RUNS_TAG, RUNS_NAME, VARIANTS_NAME, CORPUS_NAME = 'runs', 'methods_trained', 'variants', 'corpus'
 
 def resolve_methods(methods_trained) -> list:
     "'all' -> every registered method, in table order; a list of names -> checked against the registry."
@@ -77,24 +77,40 @@ def method_variants(variants, method:str, profile:str) -> list:
     own = variants.get(method, [{}]) if isinstance(variants, dict) else variants
     return [r for r in (resolve_variant(v, resolve_profile(profile)) for v in own) if r is not None]
 
+def experiment_corpus(nb_path, profile:str) -> str|None:
+    "The text corpus the experiment's runs train on under `profile` (`corpus` in its cell tagged 'runs': a name, or a dict by profile); None: the synthetic benchmark."
+    from cot_nb.text import CORPORA
+    what = f"a corpus name {sorted(CORPORA)} or a dict of them by profile"
+    value = _runs_cell_literal(nb_path, CORPUS_NAME, None, what)
+    if isinstance(value, dict):
+        if not set(value) <= set(PROFILES): raise ConfigError(f"{CORPUS_NAME} in {Path(nb_path).name} is keyed by {sorted(set(value) - set(PROFILES))}, not profile names {sorted(PROFILES)}")
+        value = value.get(resolve_profile(profile))
+    if value is not None and value not in CORPORA: raise ConfigError(f"{CORPUS_NAME} in {Path(nb_path).name} must be {what}, not {value!r}")
+    return value
+
 # %% ../nbs/11a_jobs.ipynb #j0b50009
 @dataclass(frozen=True)
 class TrainingJob:
-    "One training run of a batch: its config, the runs folder all workers share, whether stale runs may be reused, and the code version of its method's runs."
+    "One training run of a batch: its config, the runs folder all workers share, whether stale runs may be reused, the code version of its method's runs, and its text corpus (None: the synthetic benchmark)."
     cfg: RunConfig
     runs_dir: str
     reuse_stale: bool = False
-    code_version: str|None = None  # None: cot_nb.runs.run_code_version(method), computed when asked (it parses the package's sources)
+    code_version: str|None = None  # None: cot_nb.runs.run_code_version(method) (text_code_version on a corpus), computed when asked (it parses the package's sources)
+    corpus: str|None = None
     @property
     def version(self) -> str:
+        if self.code_version: return self.code_version
+        if self.corpus:
+            from cot_nb.text_runs import text_code_version
+            return text_code_version(self.cfg.method)
         from cot_nb.runs import run_code_version
-        return self.code_version or run_code_version(self.cfg.method)
+        return run_code_version(self.cfg.method)
     @property
     def run_dir(self) -> Path:
         from cot_nb.runs import run_folder
-        return run_folder(self.runs_dir, self.cfg)
+        return run_folder(Path(self.runs_dir) / 'text' / self.corpus if self.corpus else self.runs_dir, self.cfg)  # text: cot_nb.text_runs.text_run_folder
     @property
-    def name(self) -> str: return f'{self.cfg.method} seed {self.cfg.seed} ({self.run_dir.name.split("-")[-1]})'
+    def name(self) -> str: return f'{self.cfg.method} seed {self.cfg.seed} ({self.run_dir.name.split("-")[-1]}{", " + self.corpus if self.corpus else ""})'
     @property
     def key(self) -> str: return f'{self.cfg.method}-{self.run_dir.name}-{self.version}'
     def finished(self) -> bool:
@@ -105,27 +121,38 @@ class TrainingJob:
         return (self.run_dir / 'checkpoint.pt').exists() and (self.reuse_stale or done.get('code_version') == self.version)
 
 def plan_jobs(notebooks, profile:str, seeds, device:str, overrides:dict, runs_dir, reuse_stale:bool=False) -> list:
-    "Every run the experiment notebooks `notebooks` need (seeds x their methods x each method's variants, with the overrides that apply; a variant's settings win), each once, the longest first (steps x the method's `step_cost`)."
+    """Every run the experiment notebooks `notebooks` need (seeds x their methods x each method's variants, with the overrides that apply; a variant's settings win), each once, the longest first (steps x the method's `step_cost` x vocabulary x length).
+    A text experiment whose corpus cannot be loaded (EMNLP News's training file is not shipped) plans no jobs: its notebook stops with the data error and the batch goes on."""
+    from cot_nb.data import DataError
     from cot_nb.runs import run_code_version
+    from cot_nb.text_runs import text_code_version, text_config, text_corpus
     jobs, versions = {}, {}
     for nb in notebooks:
+        corpus_name = experiment_corpus(nb, profile)
+        try: corpus = text_corpus(corpus_name) if corpus_name else None
+        except DataError: continue
         for m in experiment_methods(nb):
-            if m not in versions: versions[m] = run_code_version(m)  # once per method
+            if (m, corpus_name) not in versions: versions[m, corpus_name] = text_code_version(m) if corpus_name else run_code_version(m)  # once per method
             for variant in method_variants(experiment_variants(nb), m, profile):
                 for seed in seeds:
-                    cfg = make_config(profile, m, seed=int(seed), device=device, **overrides_for(m, {**(overrides or {}), **variant}))
-                    job = TrainingJob(cfg, str(runs_dir), reuse_stale, versions[m])
+                    settings = overrides_for(m, {**(overrides or {}), **variant})
+                    cfg = (text_config(profile, m, corpus, seed=int(seed), device=device, **settings) if corpus_name else
+                           make_config(profile, m, seed=int(seed), device=device, **settings))
+                    job = TrainingJob(cfg, str(runs_dir), reuse_stale, versions[m, corpus_name], corpus_name)
                     jobs.setdefault(job.run_dir, job)
-    return sorted(jobs.values(), key=lambda j: -j.cfg.steps * method_spec(j.cfg.method).step_cost)  # longest first: the last job to start is a short one
+    cost = lambda j: j.cfg.steps * method_spec(j.cfg.method).step_cost * j.cfg.vocab_size * j.cfg.seq_len
+    return sorted(jobs.values(), key=lambda j: -cost(j))  # longest first: the last job to start is a short one
 
 # %% ../nbs/11a_jobs.ipynb #j0b50012
 def run_job(job:TrainingJob, threads:int=1) -> dict:
     "Train (or resume, or reload) `job` with `threads` torch threads; returns its final metrics, code version and wall time."
     import torch
     from cot_nb.runs import run_synthetic
+    from cot_nb.text_runs import run_text, text_corpus
     before, t0 = torch.get_num_threads(), time.perf_counter()
     torch.set_num_threads(threads)
-    try: result = run_synthetic(job.cfg, job.run_dir, progress=False, reuse_stale=job.reuse_stale)
+    try: result = (run_text(job.cfg, text_corpus(job.corpus), job.run_dir, progress=False, reuse_stale=job.reuse_stale) if job.corpus else
+                   run_synthetic(job.cfg, job.run_dir, progress=False, reuse_stale=job.reuse_stale))
     finally: torch.set_num_threads(before)
     return dict(final=result.final, code_version=result.code_version, stale=result.stale, wall_s=time.perf_counter() - t0)
 

@@ -5,16 +5,23 @@
 # %% ../nbs/08b_text_runs.ipynb #trn00003
 from __future__ import annotations
 import math
+from functools import lru_cache
+from pathlib import Path
 import torch
 from .bleu import ReferenceSet, bleu_per_sentence, self_bleu_per_sentence
-from .config import RunConfig, make_config, method_spec
+from .config import RunConfig, make_config, method_spec, overrides_for
+from .ewmd import ewmd
+from .frontier import DEFAULT_ALPHAS, tempered_token_log_probs
 from .metrics import token_log_probs
 from .models import LSTMLM
 from .text import TextCorpus, decode, load_text_corpus
+from .runs import run_folder
 from .train import RunResult, code_version, fit
 
 # %% auto #0
-__all__ = ['words_mask', 'TextEvaluator', 'text_config', 'text_code_version', 'run_text']
+__all__ = ['words_mask', 'TextEvaluator', 'text_config', 'text_code_version', 'run_text', 'text_corpus', 'text_run_folder',
+           'text_run_seeds', 'pad_after_eos', 'sample_ids', 'text_scores', 'test_self_bleu', 'text_frontier',
+           'generator_ewmd']
 
 # %% ../nbs/08b_text_runs.ipynb #trn00005
 def words_mask(x:torch.Tensor) -> torch.Tensor:
@@ -23,10 +30,10 @@ def words_mask(x:torch.Tensor) -> torch.Tensor:
     return ended_before == 0
 
 class TextEvaluator:
-    "Scores a generator on a text corpus: NLL_test (all positions, and words only), BLEU-2..5 of its samples against all test sentences, their Self-BLEU-2..5, entropy."
-    def __init__(self, corpus:TextCorpus, n_samples:int=1_000, seed:int=0, final_samples:int|None=None, orders=(2, 3, 4, 5)):
+    "Scores a generator on a text corpus: NLL_test (all positions, and words only; before the final evaluation on the first `n_test` test sentences when it is > 0), BLEU-2..5 of its samples against all test sentences, their Self-BLEU-2..5, entropy."
+    def __init__(self, corpus:TextCorpus, n_samples:int=1_000, seed:int=0, final_samples:int|None=None, orders=(2, 3, 4, 5), n_test:int=0):
         if n_samples < 2: raise ValueError(f"n_samples={n_samples} must be at least 2 (Self-BLEU)")
-        self.corpus, self.n_samples, self.seed, self.orders = corpus, n_samples, seed, tuple(orders)
+        self.corpus, self.n_samples, self.seed, self.orders, self.n_test = corpus, n_samples, seed, tuple(orders), n_test
         self.final_samples = final_samples or n_samples
         self.references = ReferenceSet(corpus.test_tokens, max(self.orders))
         self.test_data = corpus.test
@@ -35,8 +42,9 @@ class TextEvaluator:
         n = self.final_samples if final else self.n_samples
         x = generator.sample(n, torch.Generator(generator.device).manual_seed(self.seed * 1_000_003 + step + 1))
         sents = [decode(row, self.corpus.vocab) for row in x.cpu()]
-        lp_test = token_log_probs(generator, self.test_data)
-        mask = words_mask(self.test_data.to(lp_test.device))
+        test = self.test_data if final or not self.n_test else self.test_data[:self.n_test]  # intermediate NLL_test: the first n_test sentences
+        lp_test = token_log_probs(generator, test)
+        mask = words_mask(test.to(lp_test.device))
         bl = bleu_per_sentence(sents, self.references, self.orders)
         sb = self_bleu_per_sentence(sents, self.orders)
         out = dict(nll_test=float(-lp_test.mean()), nll_test_words=float(-(lp_test * mask).sum() / mask.sum()),
@@ -59,7 +67,68 @@ def run_text(cfg:RunConfig, corpus:TextCorpus, run_dir=None, progress:bool=True,
     if (cfg.vocab_size, cfg.seq_len, cfg.n_train) != (len(corpus.vocab), corpus.seq_len, len(corpus.train)):
         raise ValueError(f"config has vocab_size={cfg.vocab_size}, seq_len={cfg.seq_len}, n_train={cfg.n_train} but corpus {corpus.name!r} has "
                          f"{len(corpus.vocab)}, {corpus.seq_len}, {len(corpus.train)}: make the config with text_config")
-    evaluator = TextEvaluator(corpus, n_samples=cfg.eval_samples, seed=cfg.seed, final_samples=cfg.final_eval_samples)
+    evaluator = TextEvaluator(corpus, n_samples=cfg.eval_samples, seed=cfg.seed, final_samples=cfg.final_eval_samples, n_test=cfg.eval_test)
     torch.manual_seed(cfg.seed)
     method = method_spec(cfg.method).trainer(cfg, corpus.train.to(cfg.device))
     return fit(method, evaluator, run_dir, progress=progress, version=text_code_version(cfg.method), reuse_stale=reuse_stale)
+
+# %% ../nbs/08b_text_runs.ipynb #trn00012
+@lru_cache(maxsize=2)
+def text_corpus(name:str) -> TextCorpus:
+    "`load_text_corpus(name)` for a corpus of the data folder, loaded once per process (every run and evaluation of a batch shares it)."
+    return load_text_corpus(name)
+
+def text_run_folder(runs_dir, corpus:TextCorpus, cfg:RunConfig) -> Path:
+    "The folder of `cfg`'s run on `corpus`: `<runs_dir>/text/<corpus name>/<method>/seed<seed>-<config hash>`."
+    return run_folder(Path(runs_dir) / 'text' / corpus.name, cfg)
+
+def text_run_seeds(method:str, profile:str, seeds, corpus:str|TextCorpus, device:str='cpu', overrides:dict|None=None, runs_dir=None,
+                   progress:bool=True, reuse_stale:bool=False) -> list:
+    "Run (or resume, or reload) `method` on `corpus` (a name, or a loaded `TextCorpus`) under `profile` for every seed, with the `overrides` that apply to it; the `RunResult`s in seed order."
+    corpus = text_corpus(corpus) if isinstance(corpus, str) else corpus
+    out = []
+    for seed in seeds:
+        cfg = text_config(profile, method, corpus, seed=int(seed), device=device, **overrides_for(method, overrides or {}))
+        out.append(run_text(cfg, corpus, text_run_folder(runs_dir, corpus, cfg) if runs_dir is not None else None, progress=progress, reuse_stale=reuse_stale))
+    return out
+
+# %% ../nbs/08b_text_runs.ipynb #trn00015
+def pad_after_eos(x:torch.Tensor) -> torch.Tensor:
+    "`x` [N, T] with every token after a sequence's first `<eos>` (id 0) set to 0, the padding of encoded data."
+    return x.masked_fill(~words_mask(x), 0)
+
+@torch.no_grad()
+def sample_ids(generator:LSTMLM, n:int, seed:int, alpha:float=1.0) -> torch.Tensor:
+    "`n` sequences [n, T] from `generator` at inverse temperature `alpha` (softmax(alpha x logits)), padded after their first `<eos>`, on the CPU; seeded."
+    if alpha <= 0: raise ValueError(f"alpha={alpha} must be > 0")
+    return pad_after_eos(generator.sample(n, torch.Generator(generator.device).manual_seed(seed), temperature=1.0 / alpha).cpu())
+
+def text_scores(generator:LSTMLM, corpus:TextCorpus, n_samples:int, seed:int, alpha:float=1.0, orders=(2, 3, 4, 5), references:ReferenceSet|None=None) -> dict:
+    "BLEU-n against the whole test split (Texygen's) and Self-BLEU-n of `n_samples` sentences sampled at `alpha`, and their mean length."
+    sents = [decode(row, corpus.vocab) for row in sample_ids(generator, n_samples, seed, alpha)]
+    refs = references or ReferenceSet(corpus.test_tokens, max(orders))
+    bl, sb = bleu_per_sentence(sents, refs, orders), self_bleu_per_sentence(sents, orders)
+    return dict(alpha=float(alpha), n_samples=n_samples, mean_length=sum(map(len, sents)) / n_samples,
+                **{f'bleu{k}': math.fsum(bl[k]) / n_samples for k in orders}, **{f'self_bleu{k}': math.fsum(sb[k]) / n_samples for k in orders})
+
+def test_self_bleu(corpus:TextCorpus, n:int, seed:int=0, orders=(2, 3, 4, 5)) -> dict:
+    "Self-BLEU-n of `n` test sentences drawn without replacement (seeded): RS-BLEU's denominator, at the generated set's size, since Self-BLEU grows with the set."
+    idx = torch.randperm(len(corpus.test_tokens), generator=torch.Generator().manual_seed(seed))[:n].tolist()
+    sb = self_bleu_per_sentence([corpus.test_tokens[i] for i in idx], orders)
+    return {f'self_bleu{k}': math.fsum(sb[k]) / len(idx) for k in orders}
+
+def text_frontier(generator:LSTMLM, corpus:TextCorpus, alphas=DEFAULT_ALPHAS, n_samples:int=1_000, seed:int=0, n_test:int|None=None, references:ReferenceSet|None=None) -> list:
+    "For each inverse temperature alpha: BLEU-5 (quality) and Self-BLEU-5 (diversity) of `n_samples` tempered samples, and NLL_test of the first `n_test` test sentences (all: None) under the tempered model."
+    refs = references or ReferenceSet(corpus.test_tokens, 5)
+    test = corpus.test if n_test is None else corpus.test[:n_test]
+    rows = []
+    for a in alphas:
+        s = text_scores(generator, corpus, n_samples, seed, a, orders=(5,), references=refs)
+        rows.append(dict(alpha=float(a), bleu5=s['bleu5'], self_bleu5=s['self_bleu5'], nll_test=float(-tempered_token_log_probs(generator, test, a).mean())))
+    return rows
+
+def generator_ewmd(generator:LSTMLM, corpus:TextCorpus, split:str, n_samples:int, iterations:int, critic_seeds=(0, 1, 2), seed:int=0, **kw) -> dict:
+    "eWMD(data, G) (`cot_nb.ewmd.ewmd`) between `corpus`'s `split` ('test' or 'train') and `n_samples` generator samples: mean and sigma over the critic seeds."
+    if split not in ('test', 'train'): raise ValueError(f"split={split!r} must be 'test' or 'train'")
+    real = (corpus.test if split == 'test' else corpus.train).cpu()
+    return ewmd(real, sample_ids(generator, n_samples, seed), len(corpus.vocab), iterations, seeds=critic_seeds, **kw)
