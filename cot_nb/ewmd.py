@@ -11,7 +11,7 @@ import torch.nn.functional as F
 from .report import mean_std
 
 # %% auto #0
-__all__ = ['EWMDCritic', 'one_hot', 'one_sided_penalty', 'critic_loss', 'train_critic', 'critic_gap', 'ewmd']
+__all__ = ['EWMDCritic', 'one_hot', 'one_sided_penalty', 'critic_loss', 'critic_loss_ids', 'train_critic', 'critic_gap', 'ewmd']
 
 # %% ../nbs/03d_ewmd.ipynb #ewm00005
 class EWMDCritic(nn.Module):
@@ -28,8 +28,13 @@ class EWMDCritic(nn.Module):
         except RuntimeError: n_flat = 0
         if n_flat == 0: raise ValueError(f"seq_len={seq_len} is too short for the critic's four convolutions (at least 20 tokens)")
         self.head = nn.Sequential(nn.Flatten(), nn.Linear(n_flat, 512), act(), nn.Linear(512, 1))
-    def forward(self, onehot:torch.Tensor) -> torch.Tensor:
-        return self.head(self.convs(self.embed(onehot).transpose(1, 2))).squeeze(-1)
+    def forward(self, onehot:torch.Tensor) -> torch.Tensor: return self.score_embedded(self.embed(onehot))
+    def score_embedded(self, e:torch.Tensor) -> torch.Tensor:
+        "Scores [B] from embedded sequences [B, T, emb_dim]: the network after its (linear) embedding."
+        return self.head(self.convs(e.transpose(1, 2))).squeeze(-1)
+    def embed_ids(self, x:torch.Tensor) -> torch.Tensor:
+        "The embedding of the one-hot vectors of token ids `x` [B, T], as a lookup: equal to `self.embed(one_hot(x))`, without the [B, T, V] tensor."
+        return F.embedding(x, self.embed.weight.t())
 
 def one_hot(x:torch.Tensor, vocab_size:int) -> torch.Tensor:
     "Token ids [B, T] -> float one-hot vectors [B, T, V]."
@@ -45,6 +50,18 @@ def one_sided_penalty(critic:nn.Module, real:torch.Tensor, fake:torch.Tensor, ge
 def critic_loss(critic:nn.Module, real:torch.Tensor, fake:torch.Tensor, penalty_weight:float=10.0, generator:torch.Generator|None=None) -> torch.Tensor:
     "The paper's L_c: E_G f - E_data f + lambda * one-sided gradient penalty, on one-hot batches."
     return critic(fake).mean() - critic(real).mean() + penalty_weight * one_sided_penalty(critic, real, fake, generator)
+
+# %% ../nbs/03d_ewmd.ipynb #ewm00021
+def critic_loss_ids(critic:EWMDCritic, real:torch.Tensor, fake:torch.Tensor, penalty_weight:float=10.0, generator:torch.Generator|None=None) -> torch.Tensor:
+    "`critic_loss` of the one-hot vectors of token ids `real` and `fake` [B, T], computed through the embedding (no [B, T, V] tensor): the paper's L_c."
+    e_real, e_fake = critic.embed_ids(real), critic.embed_ids(fake)
+    gap = critic.score_embedded(e_fake).mean() - critic.score_embedded(e_real).mean()
+    mu = torch.rand(len(real), 1, 1, generator=generator, device=real.device)
+    mixed = (1 - mu) * e_real + mu * e_fake
+    g, = torch.autograd.grad(critic.score_embedded(mixed).sum(), mixed, create_graph=True)
+    w = critic.embed.weight  # [emb_dim, V]
+    sq_norm = ((g @ (w @ w.t())) * g).sum((1, 2))  # ||W^T g||^2 summed over positions
+    return gap + penalty_weight * (sq_norm.clamp_min(1e-12).sqrt() - 1).clamp_min(0).square().mean()
 
 # %% ../nbs/03d_ewmd.ipynb #ewm00009
 def train_critic(real:torch.Tensor, fake:torch.Tensor, vocab_size:int, iterations:int, batch_size:int=64, seed:int=0,
@@ -63,7 +80,7 @@ def train_critic(real:torch.Tensor, fake:torch.Tensor, vocab_size:int, iteration
     for _ in steps:
         r = real[torch.randint(len(real), (batch_size,), generator=g, device=real.device)]
         f = fake[torch.randint(len(fake), (batch_size,), generator=g, device=real.device)]
-        loss = critic_loss(critic, one_hot(r, vocab_size), one_hot(f, vocab_size), penalty_weight, g)
+        loss = critic_loss_ids(critic, r, f, penalty_weight, g)
         opt.zero_grad(set_to_none=True); loss.backward(); opt.step()
         if not torch.isfinite(loss): raise FloatingPointError(f"the eWMD critic's loss became {float(loss)}; lower the learning rate")
     return critic
@@ -71,7 +88,7 @@ def train_critic(real:torch.Tensor, fake:torch.Tensor, vocab_size:int, iteration
 @torch.no_grad()
 def critic_gap(critic:EWMDCritic, real:torch.Tensor, fake:torch.Tensor, chunk:int=512) -> float:
     "E_data f - E_G f over all of `real` and `fake` (token ids)."
-    score = lambda x: torch.cat([critic(one_hot(c, critic.vocab_size)) for c in x.split(chunk)]).mean()
+    score = lambda x: torch.cat([critic.score_embedded(critic.embed_ids(c)) for c in x.split(chunk)]).mean()
     return float(score(real) - score(fake))
 
 def ewmd(real:torch.Tensor, fake:torch.Tensor, vocab_size:int, iterations:int, seeds=(0, 1, 2), holdout:float=0.0, **kw) -> dict:
