@@ -11,9 +11,9 @@ from .config import PROFILES, ConfigError, RunConfig, make_config, method_spec, 
 from .project import notebook_cells, cell_source
 
 # %% auto #0
-__all__ = ['RUNS_TAG', 'RUNS_NAME', 'VARIANTS_NAME', 'CORPUS_NAME', 'resolve_methods', 'experiment_methods',
-           'experiment_variants', 'resolve_variant', 'method_variants', 'experiment_corpus', 'TrainingJob', 'plan_jobs',
-           'run_job', 'dask_client', 'run_jobs', 'time_layouts']
+__all__ = ['RUNS_TAG', 'RUNS_NAME', 'VARIANTS_NAME', 'CORPUS_NAME', 'VARIANT_KEYS', 'resolve_methods', 'experiment_methods',
+           'experiment_variants', 'resolve_variant', 'labelled_variants', 'method_variants', 'experiment_corpus',
+           'TrainingJob', 'plan_jobs', 'run_job', 'dask_client', 'run_jobs', 'time_layouts']
 
 # %% ../nbs/11a_jobs.ipynb #j0b50006
 RUNS_TAG, RUNS_NAME, VARIANTS_NAME, CORPUS_NAME = 'runs', 'methods_trained', 'variants', 'corpus'
@@ -67,15 +67,22 @@ def experiment_variants(nb_path) -> list|dict:
                 raise ConfigError(f"{VARIANTS_NAME} in {Path(nb_path).name}: {k}={x!r} is keyed by {sorted(set(x) - set(PROFILES))}, not profile names {sorted(PROFILES)}")
     return value
 
+VARIANT_KEYS = ('profiles', 'label')  # not settings: the profiles a variant runs under, and the name of its row in tables
+
 def resolve_variant(variant:dict, profile:str) -> dict|None:
     "The overrides of `variant` under `profile`: a value given by profile becomes that profile's value, or is dropped when the profile is not named; None when the variant's `profiles` list leaves `profile` out."
     if 'profiles' in variant and profile not in variant['profiles']: return None
-    return {k: (v[profile] if isinstance(v, dict) else v) for k, v in variant.items() if k != 'profiles' and (not isinstance(v, dict) or profile in v)}
+    return {k: (v[profile] if isinstance(v, dict) else v) for k, v in variant.items() if k not in VARIANT_KEYS and (not isinstance(v, dict) or profile in v)}
+
+def labelled_variants(variants, method:str, profile:str) -> list:
+    "(label, overrides) for each variant `method` is trained in under `profile` (see `experiment_variants`): a variant's `label` names its row in tables (default: the method's label)."
+    own = variants.get(method, [{}]) if isinstance(variants, dict) else variants
+    default = method_spec(method).label
+    return [(v.get('label', default), r) for v in own if (r := resolve_variant(v, resolve_profile(profile))) is not None]
 
 def method_variants(variants, method:str, profile:str) -> list:
     "The override dicts `method` is trained in under `profile`, from an experiment's `variants` (see `experiment_variants`); a variant with a `profiles` list runs under those profiles only."
-    own = variants.get(method, [{}]) if isinstance(variants, dict) else variants
-    return [r for r in (resolve_variant(v, resolve_profile(profile)) for v in own) if r is not None]
+    return [r for _, r in labelled_variants(variants, method, profile)]
 
 def experiment_corpus(nb_path, profile:str) -> str|None:
     "The text corpus the experiment's runs train on under `profile` (`corpus` in its cell tagged 'runs': a name, or a dict by profile); None: the synthetic benchmark."

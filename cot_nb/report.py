@@ -214,19 +214,27 @@ def experiment_dirs(profile:str, out_dir=None, runs_dir=None) -> tuple:
     out.mkdir(parents=True, exist_ok=True)
     return profile, out, runs
 
-def experiment_runs(method:str, profile:str, seeds, device:str='cpu', overrides:dict|None=None, runs_dir=None, reuse_stale:bool=False) -> list:
-    "`cot_nb.runs.run_seeds`, one seed at a time under an exclusive file lock on its run folder: notebooks that share a runs folder at the same time train each run once, the others wait and reload it."
+def experiment_runs(method:str, profile:str, seeds, device:str='cpu', overrides:dict|None=None, runs_dir=None, reuse_stale:bool=False, corpus:str|None=None) -> list:
+    """`cot_nb.runs.run_seeds` (on text corpus `corpus`: `cot_nb.text_runs.text_run_seeds`), one seed at a time under an exclusive file lock on its run folder:
+    notebooks that share a runs folder at the same time train each run once, the others wait and reload it."""
     from cot_nb.config import make_config, overrides_for
     from cot_nb.runs import run_folder, run_seeds
+    from cot_nb.text_runs import text_config, text_corpus, text_run_folder, text_run_seeds
     try: import fcntl
     except ImportError: fcntl = None  # no POSIX locks (Windows): notebooks there do not share runs folders concurrently
+    def train(seed):
+        if corpus: return text_run_seeds(method, profile, [seed], corpus, device, overrides, runs_dir, reuse_stale=reuse_stale)
+        return run_seeds(method, profile, [seed], device, overrides, runs_dir, reuse_stale=reuse_stale)
+    def folder(seed):
+        settings = overrides_for(method, overrides or {})
+        if corpus: return text_run_folder(runs_dir, text_corpus(corpus), text_config(profile, method, text_corpus(corpus), seed=int(seed), device=device, **settings))
+        return run_folder(runs_dir, make_config(profile, method, seed=int(seed), device=device, **settings))
     out = []
     for seed in seeds:
-        if runs_dir is None or fcntl is None:
-            out += run_seeds(method, profile, [seed], device, overrides, runs_dir, reuse_stale=reuse_stale); continue
-        folder = run_folder(runs_dir, make_config(profile, method, seed=int(seed), device=device, **overrides_for(method, overrides or {})))
-        folder.parent.mkdir(parents=True, exist_ok=True)
-        with open(folder.with_name(folder.name + '.lock'), 'w') as lock:
+        if runs_dir is None or fcntl is None: out += train(seed); continue
+        f = folder(seed)
+        f.parent.mkdir(parents=True, exist_ok=True)
+        with open(f.with_name(f.name + '.lock'), 'w') as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
-            out += run_seeds(method, profile, [seed], device, overrides, runs_dir, reuse_stale=reuse_stale)
+            out += train(seed)
     return out

@@ -19,9 +19,10 @@ from .runs import run_folder
 from .train import RunResult, code_version, fit
 
 # %% auto #0
-__all__ = ['words_mask', 'TextEvaluator', 'text_config', 'text_code_version', 'run_text', 'text_corpus', 'text_run_folder',
-           'text_run_seeds', 'pad_after_eos', 'sample_ids', 'text_scores', 'test_self_bleu', 'text_frontier',
-           'generator_ewmd']
+__all__ = ['BLEU_ORDERS', 'PAPER_TABLE2', 'PAPER_TABLE3', 'words_mask', 'TextEvaluator', 'text_config', 'text_code_version',
+           'run_text', 'text_corpus', 'text_run_folder', 'text_run_seeds', 'pad_after_eos', 'sample_ids', 'text_scores',
+           'test_self_bleu', 'text_frontier', 'generator_ewmd', 'score_text_run', 'text_table2', 'text_table3',
+           'frontier_gap', 'sample_sentences']
 
 # %% ../nbs/08b_text_runs.ipynb #trn00005
 def words_mask(x:torch.Tensor) -> torch.Tensor:
@@ -128,7 +129,73 @@ def text_frontier(generator:LSTMLM, corpus:TextCorpus, alphas=DEFAULT_ALPHAS, n_
     return rows
 
 def generator_ewmd(generator:LSTMLM, corpus:TextCorpus, split:str, n_samples:int, iterations:int, critic_seeds=(0, 1, 2), seed:int=0, **kw) -> dict:
-    "eWMD(data, G) (`cot_nb.ewmd.ewmd`) between `corpus`'s `split` ('test' or 'train') and `n_samples` generator samples: mean and sigma over the critic seeds."
+    "eWMD(data, G) (`cot_nb.ewmd.ewmd`) between `n_samples` sentences of `corpus`'s `split` ('test' or 'train', drawn without replacement) and as many generator samples: mean and sigma over the critic seeds."
     if split not in ('test', 'train'): raise ValueError(f"split={split!r} must be 'test' or 'train'")
     real = (corpus.test if split == 'test' else corpus.train).cpu()
+    real = real[torch.randperm(len(real), generator=torch.Generator().manual_seed(seed))[:n_samples]]
     return ewmd(real, sample_ids(generator, n_samples, seed), len(corpus.vocab), iterations, seeds=critic_seeds, **kw)
+
+# %% ../nbs/08b_text_runs.ipynb #trn00018
+BLEU_ORDERS = (2, 3, 4, 5)
+# ICML 2019 Table 2 (BLEU-2..5 on EMNLP2017 WMT News; '*': alpha = 1.5) and Table 3 (eWMD against test and train, NLL_test)
+PAPER_TABLE2 = {'MLE': (0.781, 0.482, 0.225, 0.105), 'SeqGAN': (0.731, 0.426, 0.181, 0.096), 'RankGAN': (0.691, 0.387, 0.178, 0.095),
+                'MaliGAN': (0.755, 0.456, 0.179, 0.088), 'LeakGAN*': (0.835, 0.648, 0.437, 0.271), 'CoT-basic': (0.785, 0.489, 0.261, 0.152),
+                'CoT-strong': (0.800, 0.501, 0.273, 0.200), 'CoT-strong*': (0.856, 0.701, 0.510, 0.310)}
+PAPER_TABLE3 = {'MLE': (1.015, 0.947, 2.365), 'SeqGAN': (2.900, 3.118, 3.122), 'RankGAN': (4.451, 4.829, 3.083), 'MaliGAN': (4.891, 4.962, 3.240),
+                'LeakGAN': (1.803, 1.767, 2.327), 'CoT-basic': (0.766, 0.886, 2.247), 'CoT-strong': (0.923, 0.941, 2.144)}
+
+def score_text_run(run:RunResult, corpus:TextCorpus, references:ReferenceSet, starred_alpha:float=1.5, ewmd_iterations:int=2_000,
+                   ewmd_samples:int=2_000, critic_seeds=(0, 1, 2), frontier_alphas=DEFAULT_ALPHAS, frontier_samples:int=1_000, frontier_test:int|None=2_000) -> tuple:
+    "(row, frontier rows) of one finished text run: its final BLEU/Self-BLEU/NLL_test, the same BLEU at `starred_alpha` (`star_` keys, as many samples as its final evaluation), eWMD test and train, and `text_frontier`."
+    g, seed, final = run.method.generator, run.cfg.seed, run.final
+    row = dict(seed=seed, steps=run.cfg.steps, nll_test=final['nll_test'], nll_test_words=final['nll_test_words'], mean_length=final['mean_length'],
+               **{f'{m}{k}': final[f'{m}{k}'] for m in ('bleu', 'self_bleu') for k in BLEU_ORDERS})
+    star = text_scores(g, corpus, final['n_samples'], seed, starred_alpha, BLEU_ORDERS, references)
+    row.update({f'star_{m}{k}': star[f'{m}{k}'] for m in ('bleu', 'self_bleu') for k in BLEU_ORDERS})
+    for split in ('test', 'train'):
+        e = generator_ewmd(g, corpus, split, ewmd_samples, ewmd_iterations, critic_seeds, seed)
+        row.update({f'ewmd_{split}': e['ewmd'], f'ewmd_{split}_sigma': e['sigma']})
+    frontier = [dict(seed=seed, **r) for r in text_frontier(g, corpus, frontier_alphas, frontier_samples, seed, frontier_test, references)]
+    return row, frontier
+
+def _ms(values, digits:int=3) -> str:
+    from cot_nb.report import fmt, mean_std
+    return fmt(mean_std(values), digits)
+
+def text_table2(scores:dict, starred_alpha:float=1.5):
+    "Table 2 from {label: [score_text_run rows]}: BLEU-2..5 (mean ± std over seeds) at alpha = 1 and, starred, at `starred_alpha`, beside the paper's EMNLP numbers."
+    import pandas as pd
+    rows = []
+    for star in ('', '*'):
+        for label, per in scores.items():
+            key = lambda k: f"{'star_' if star else ''}bleu{k}"
+            paper = PAPER_TABLE2.get(label + star)
+            rows.append({'model': label + star, 'alpha': starred_alpha if star else 1.0, 'seeds': len(per),
+                         **{f'BLEU-{k}': _ms([r[key(k)] for r in per]) for k in BLEU_ORDERS},
+                         'paper (EMNLP) BLEU-2/3/4/5': ' / '.join(f'{v:.3f}' for v in paper) if paper else '-'})
+    return pd.DataFrame(rows)
+
+def text_table3(scores:dict, test_self_bleus:dict):
+    "Table 3 from {label: [score_text_run rows]}: eWMD against test and train (mean ± std over generator seeds; sigma: the mean spread over critic seeds), NLL_test (all positions, and words only), RS-BLEU-2..5 = Self-BLEU of the samples / Self-BLEU of as many test sentences (`test_self_bleus`), beside the paper's EMNLP numbers."
+    import pandas as pd
+    rows = []
+    for label, per in scores.items():
+        paper = PAPER_TABLE3.get(label)
+        ewmd_cell = lambda s: f"{_ms([r[f'ewmd_{s}'] for r in per])} (σ {sum(r[f'ewmd_{s}_sigma'] for r in per) / len(per):.3f})"
+        rows.append({'model': label, 'seeds': len(per), 'eWMD test': ewmd_cell('test'), 'eWMD train': ewmd_cell('train'),
+                     'NLL_test': _ms([r['nll_test'] for r in per]), 'NLL_test (words)': _ms([r['nll_test_words'] for r in per]),
+                     **{f'RS-BLEU-{k}': _ms([r[f'self_bleu{k}'] / test_self_bleus[f'self_bleu{k}'] for r in per]) for k in BLEU_ORDERS},
+                     'paper (EMNLP) eWMD test / train / NLL_test': ' / '.join(f'{v:.3f}' for v in paper) if paper else '-'})
+    return pd.DataFrame(rows)
+
+def frontier_gap(curve, reference) -> float:
+    "Mean BLEU-5 of `curve` minus `reference`'s at the same Self-BLEU-5 (linear interpolation, over the Self-BLEU-5 range both cover); positive: better quality at equal diversity; nan without overlap. Both: frames with columns self_bleu5, bleu5."
+    import numpy as np
+    r = reference.sort_values('self_bleu5')
+    inside = curve[(curve.self_bleu5 >= r.self_bleu5.min()) & (curve.self_bleu5 <= r.self_bleu5.max())]
+    if inside.empty: return float('nan')
+    return float((inside.bleu5 - np.interp(inside.self_bleu5, r.self_bleu5, r.bleu5)).mean())
+
+def sample_sentences(generator:LSTMLM, vocab, n:int, seed:int, alpha:float=1.0) -> list:
+    "`n` sentences (strings) sampled at `alpha` with seed `seed`: the appendix's samples table, random and not cherry-picked."
+    return [' '.join(decode(row, vocab)) for row in sample_ids(generator, n, seed, alpha)]
