@@ -143,7 +143,7 @@ def report_markdown(profile_dir) -> str:
         if e and e.get('batch') != batch.get('batch_id'): status = 'not in the last batch'
         elif status in ('failed', 'interrupted'): status = f"**{status}**: {e.get('error')}"
         wall = format_seconds(d['wall_s']) if d and 'wall_s' in d else format_seconds(e['wall_s']) if e.get('wall_s') else '-'
-        res = f"finished {d.get('finished_at')} in {format_seconds(d.get('wall_s', 0))}" if d else '**missing**'
+        res = (f"finished {d.get('finished_at')} in {format_seconds(d.get('wall_s', 0))}" + (f" at {_git_text(d['git'])}" if d.get('git') else '')) if d else '**missing**'
         nb = profile_dir/'notebooks'/f'{n}.ipynb'
         link = f"[notebooks/{n}.ipynb](notebooks/{n}.ipynb)" if nb.exists() else '-'
         out.append(f"| {_cell(n)} | {_cell(status)} | {wall} | {res} | {_cell(_settings(d['parameters'])) if d and 'parameters' in d else '-'} | {link} |")

@@ -14,10 +14,10 @@ from .jobs import plan_jobs, run_jobs
 from .project import atomic_write, cell_source, notebook_cells, repo_root
 
 # %% auto #0
-__all__ = ['PARAMETERS', 'DEFAULT_SEEDS', 'BATCH_NAME', 'default_experiments_dir', 'find_experiments', 'experiment_title',
-           'parameters_problem', 'describe_experiments', 'check_seeds', 'check_overrides', 'select_experiments', 'Plan',
-           'plan_batch', 'check_workers', 'is_finished', 'git_state', 'execute_papermill', 'run_experiment',
-           'BatchResult', 'run_batch']
+__all__ = ['PARAMETERS', 'DEFAULT_SEEDS', 'PLACES', 'BATCH_NAME', 'default_experiments_dir', 'find_experiments',
+           'experiment_title', 'parameters_problem', 'describe_experiments', 'check_seeds', 'check_overrides',
+           'select_experiments', 'Plan', 'plan_batch', 'check_workers', 'is_finished', 'git_state', 'execute_papermill',
+           'run_experiment', 'BatchResult', 'run_batch']
 
 # %% ../nbs/11_reproduce.ipynb #a1a6be1d
 PARAMETERS = ('profile', 'seeds', 'device', 'overrides', 'out_dir', 'runs_dir', 'reuse_stale')
@@ -180,10 +180,13 @@ def check_workers(workers, threads, device:str, scheduler=None) -> tuple:
     return workers, threads
 
 # %% ../nbs/11_reproduce.ipynb #9cff0964
+PLACES = ('out_dir', 'runs_dir')  # where a batch writes, not what it computes: a clone elsewhere keeps its finished experiments
+
 def is_finished(profile_dir, name:str, parameters:dict, code_versions:dict|None=None) -> bool:
-    "Whether `name` finished with exactly `parameters` (and, when given, the runs' `code_versions`) and its executed notebook is still there."
+    "Whether `name` finished with exactly `parameters` (its folders aside: `PLACES`; and, when given, the runs' `code_versions`) and its executed notebook is still there."
     rec = read_done(profile_dir, name)
-    return (rec is not None and rec.get('parameters') == json.loads(json.dumps(parameters))
+    what = lambda p: {k: v for k, v in json.loads(json.dumps(p)).items() if k not in PLACES}
+    return (rec is not None and isinstance(rec.get('parameters'), dict) and what(rec['parameters']) == what(parameters)
             and (code_versions is None or rec.get('code_versions') == code_versions)
             and (Path(profile_dir)/'notebooks'/f'{name}.ipynb').is_file())
 
