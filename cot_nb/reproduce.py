@@ -226,7 +226,7 @@ def _error_line(e:BaseException) -> str:
         cell = f" (cell [{e.exec_count}])" if getattr(e, 'exec_count', None) is not None else ''
         line = f"{e.ename}: {evalue}{cell}"
     else: line = f"{type(e).__name__}: {(str(e).strip().splitlines() or [''])[0]}"
-    return line if len(line) <= 300 else line[:297] + '...'
+    return line if len(line) <= 1_000 else line[:997] + '...'  # long enough for a data error's fix (the file, its URL, where to put it)
 
 def _fragment_error(out_dir, name:str, since:float) -> str|None:
     "Why the fragment the experiment just wrote cannot go into the report (None when it can)."
