@@ -13,10 +13,11 @@ from .project import atomic_write
 from .train import eval_share
 
 # %% auto #0
-__all__ = ['PAPER', 'VERDICTS', 'method_label', 'table_to_latex', 'table_to_markdown', 'write_table', 'save_figure', 'mean_std',
-           'fmt', 'median_epoch_seconds', 'per_seed_table1', 'summarise_table1', 'same_within_noise', 'evaluation_note',
-           'eval_share_note', 'stale_note', 'verdict', 'claim', 'write_report_fragment', 'curve_frame', 'plot_curves',
-           'experiment_dirs', 'experiment_runs']
+__all__ = ['PAPER', 'VERDICTS', 'REPRODUCED', 'NOT_REPRODUCED', 'WITHIN_NOISE', 'NOT_TESTED', 'method_label', 'table_to_latex',
+           'table_to_markdown', 'write_table', 'save_figure', 'mean_std', 'fmt', 'median_epoch_seconds',
+           'per_seed_table1', 'summarise_table1', 'same_within_noise', 'evaluation_note', 'eval_share_note',
+           'stale_note', 'verdict', 'claim', 'lower_claim', 'higher_claim', 'combined_verdict', 'write_report_fragment',
+           'curve_frame', 'plot_curves', 'experiment_dirs', 'experiment_runs']
 
 # %% ../nbs/12_report.ipynb #f41abb52
 PAPER = {
@@ -163,15 +164,38 @@ def stale_note(results:dict) -> str:
             + '; '.join(parts) + '.') if parts else ''
 
 # %% ../nbs/12_report.ipynb #241c1f70
-VERDICTS = ('reproduced', 'not reproduced', 'not tested at this profile')
+VERDICTS = ('reproduced', 'not reproduced', 'within seed noise', 'not tested at this profile')
+REPRODUCED, NOT_REPRODUCED, WITHIN_NOISE, NOT_TESTED = VERDICTS
 
 def verdict(holds:bool, tested:bool=True) -> str:
     "The verdict of a claim: whether it `holds`, if it was `tested` at all."
-    return VERDICTS[2] if not tested else VERDICTS[0] if holds else VERDICTS[1]
+    return NOT_TESTED if not tested else REPRODUCED if holds else NOT_REPRODUCED
 
 def claim(text:str, paper:str, ours:str, holds:bool, tested:bool=True) -> dict:
     "One row of the report's claims table."
     return dict(claim=text, paper=paper, ours=ours, verdict=verdict(holds, tested))
+
+def _ordered_claim(text:str, paper:str, a, b, a_lower:bool, tested:bool, floor:float, digits:int) -> dict:
+    a, b = list(a), list(b)
+    noise = same_within_noise(a, b, floor)  # diff = mean b - mean a
+    ours = f"{fmt(mean_std(a), digits)} vs {fmt(mean_std(b), digits)}"
+    if noise['same'] and tested:
+        return dict(claim=text, paper=paper, ours=f"{ours} (difference {abs(noise['diff']):.{digits + 1}f} < noise {noise['threshold']:.{digits + 1}f})", verdict=WITHIN_NOISE)
+    return claim(text, paper, ours, noise['diff'] > 0 if a_lower else noise['diff'] < 0, tested)
+
+def lower_claim(text:str, paper:str, a, b, tested:bool=True, floor:float=0.02, digits:int=2) -> dict:
+    """The claim that per-seed values `a` end below per-seed values `b`: reproduced when the means differ that way by more than the seed noise
+    (`same_within_noise`: 2 x the larger sample std, at least `floor`), 'within seed noise' when they differ by less, else not reproduced."""
+    return _ordered_claim(text, paper, a, b, True, tested, floor, digits)
+
+def higher_claim(text:str, paper:str, a, b, tested:bool=True, floor:float=0.02, digits:int=2) -> dict:
+    "The claim that per-seed values `a` end above per-seed values `b`, judged as in `lower_claim`."
+    return _ordered_claim(text, paper, a, b, False, tested, floor, digits)
+
+def combined_verdict(claims:list) -> str:
+    "One verdict for claims that must all hold: not reproduced if any is not, within seed noise if any is, else reproduced (or not tested)."
+    vs = {c['verdict'] for c in claims}
+    return next(v for v in (NOT_TESTED, NOT_REPRODUCED, WITHIN_NOISE, REPRODUCED) if v in vs)
 
 def write_report_fragment(out_dir, experiment:str, title:str, order:int, markdown:str, claims:list, notes:str='') -> Path:
     "Write the experiment's REPORT.md section to `out_dir`/`experiment`.report.json, atomically."
