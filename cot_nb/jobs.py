@@ -165,7 +165,7 @@ def run_job(job:TrainingJob, threads:int=1) -> dict:
 
 def _error_line(e:BaseException) -> str:
     line = f"{type(e).__name__}: {' '.join(str(e).split())}"
-    return line if len(line) <= 300 else line[:297] + '...'
+    return line if len(line) <= 1_000 else line[:997] + '...'  # as long as the batch summary's (cot_nb.reproduce): a data error's fix must reach the record whole
 
 @contextlib.contextmanager
 def dask_client(scheduler:str|None=None, workers:int=2, threads:int=1):
