@@ -4,7 +4,7 @@
 
 # %% ../nbs/11_reproduce.ipynb #a5b3ecf5
 from __future__ import annotations
-import ast, datetime, difflib, hashlib, json, os, re, shlex, subprocess, sys, time, uuid, warnings
+import ast, datetime, difflib, functools, hashlib, json, os, re, shlex, subprocess, sys, time, uuid, warnings
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,10 +14,11 @@ from .jobs import plan_jobs, run_jobs
 from .project import atomic_write, cell_source, notebook_cells, repo_root
 
 # %% auto #0
-__all__ = ['PARAMETERS', 'DEFAULT_SEEDS', 'PLACES', 'BATCH_NAME', 'default_experiments_dir', 'find_experiments',
-           'experiment_title', 'parameters_problem', 'describe_experiments', 'check_seeds', 'check_overrides',
-           'select_experiments', 'Plan', 'plan_batch', 'check_workers', 'is_finished', 'git_state', 'execute_papermill',
-           'run_experiment', 'BatchResult', 'run_batch']
+__all__ = ['PARAMETERS', 'DEFAULT_SEEDS', 'PLACES', 'BATCH_NAME', 'THREAD_VARIABLES', 'default_experiments_dir',
+           'find_experiments', 'experiment_title', 'parameters_problem', 'describe_experiments', 'check_seeds',
+           'check_overrides', 'select_experiments', 'Plan', 'plan_batch', 'check_workers', 'is_finished', 'git_state',
+           'execute_papermill', 'interrupt_kernels', 'run_experiment', 'BatchResult', 'notebook_slots',
+           'run_side_by_side', 'run_batch']
 
 # %% ../nbs/11_reproduce.ipynb #a1a6be1d
 PARAMETERS = ('profile', 'seeds', 'device', 'overrides', 'out_dir', 'runs_dir', 'reuse_stale')
@@ -159,18 +160,21 @@ def plan_batch(profile:str='auto', only=None, seeds=None, device:str='auto', out
     out = Path(out) if out is not None else repo_root()/'paper_outputs'
     runs_root = Path(runs_root) if runs_root is not None else repo_root()/'runs'
     from cot_nb.runs import run_code_version
-    workers, threads = check_workers(workers, threads, device, scheduler)
     runs_dir = (runs_root/resolved).resolve()
     jobs = plan_jobs(chosen.values(), resolved, seeds, device, overrides, runs_dir, bool(reuse_stale))
+    workers, threads = check_workers(workers, threads, device, scheduler, n_jobs=sum(not j.finished() for j in jobs))
     return Plan(resolved, profile, seeds, device, overrides, bool(force), chosen, found, experiments_dir.resolve(),
                 (out/resolved).resolve(), runs_dir, bool(reuse_stale), {m: run_code_version(m) for m in methods()}, jobs, workers, threads, scheduler)
 
-def check_workers(workers, threads, device:str, scheduler=None) -> tuple:
-    "(workers, threads) with the defaults filled in and checked: threads >= 1, workers >= 0, and on a local cluster workers x threads <= the CPU cores."
+def check_workers(workers, threads, device:str, scheduler=None, n_jobs:int=0) -> tuple:
+    "(workers, threads) with the defaults filled in and checked: threads >= 1, workers >= 0, and on a local cluster workers x threads <= the CPU cores; `n_jobs`, the runs left to train, picks the default layout."
     cores = os.cpu_count() or 1
-    # Default: one local worker with every core. Measured on this project's 2-core machine (issue 11), the 3-seed CoT job set
-    # took 167-172 s on 1 worker x 2 threads against 178-182 s on 2 workers x 1 thread: three equal jobs on two workers leave
-    # one core idle for the last third, which the 1.16x throughput of two single-threaded jobs side by side does not make up.
+    # Default: one local worker with every core, unless there are at least two jobs per core to train. Measured on this project's
+    # 2-core machine (issue 11), the 3-seed CoT job set took 167-172 s on 1 worker x 2 threads against 178-182 s on 2 workers x
+    # 1 thread: three equal jobs on two workers leave one core idle for the last third. Two single-threaded jobs side by side give
+    # 1.16x the throughput of one job on both cores (a two-thread job takes 1.16 / 2 = 0.58 of a single-threaded one's time), so
+    # from two jobs per core on one single-threaded worker per core is faster: 4 equal jobs take 2 job-times against 4 x 0.58 = 2.3.
+    if workers is None and threads is None and not scheduler and n_jobs >= 2 * cores: workers, threads = cores, 1
     if workers is None: workers = 1 if threads is None or scheduler else max(1, cores // threads)
     if threads is None: threads = 1 if scheduler else max(1, cores // max(workers, 1))
     if not isinstance(threads, int) or threads < 1: raise ConfigError(f"--threads {threads!r} must be a positive int")
@@ -208,16 +212,36 @@ def _sha256(path) -> str:
 def _now() -> str: return datetime.datetime.now(datetime.timezone.utc).isoformat(timespec='seconds')
 
 # %% ../nbs/11_reproduce.ipynb #a29bc9d0
-def execute_papermill(notebook, output, parameters:dict, cwd):
-    "Run `notebook` with papermill into `output`, with `parameters`, in folder `cwd`, on the `python3` kernel; its printed output streams to `sys.stdout`/`sys.stderr` as it runs."
+def execute_papermill(notebook, output, parameters:dict, cwd, stream:bool=True, kernels:set|None=None):
+    """Run `notebook` with papermill into `output`, with `parameters`, in folder `cwd`, on the `python3` kernel; its printed output streams to `sys.stdout`/`sys.stderr` as it runs.
+    `stream=False` keeps that output in the executed notebook only (notebooks running side by side would mix theirs); while it runs, `kernels` (a set) holds its kernel's manager, so that a Ctrl-C can interrupt it (`interrupt_kernels`)."""
     import papermill as pm
-    with warnings.catch_warnings():
-        warnings.simplefilter('ignore')  # e.g. nbformat's warning about hand-written cells without ids
-        pm.execute_notebook(str(notebook), str(output), parameters=parameters, cwd=str(cwd),
-                            kernel_name='python3', progress_bar=False, log_output=False,
-                            stdout_file=sys.stdout, stderr_file=sys.stderr,  # looked up now: a caller may have redirected them
-                            coalesce_streams=True,  # the executed notebook keeps a progress bar's last state, not every redraw
-                            extra_arguments=['--IPKernelApp.log_level=CRITICAL'])  # the kernel's own log: noise only (see above)
+    extra, mine = {}, []
+    if kernels is not None:
+        from jupyter_client import AsyncKernelManager  # nbclient's default kernel manager
+        class TrackedKernelManager(AsyncKernelManager):
+            def __init__(self, *args, **kwargs):
+                super().__init__(*args, **kwargs); mine.append(self); kernels.add(self)
+        extra['kernel_manager_class'] = TrackedKernelManager
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter('ignore')  # e.g. nbformat's warning about hand-written cells without ids
+            pm.execute_notebook(str(notebook), str(output), parameters=parameters, cwd=str(cwd),
+                                kernel_name='python3', progress_bar=False, log_output=False,
+                                stdout_file=sys.stdout if stream else None, stderr_file=sys.stderr if stream else None,  # looked up now: a caller may have redirected them
+                                coalesce_streams=True,  # the executed notebook keeps a progress bar's last state, not every redraw
+                                extra_arguments=['--IPKernelApp.log_level=CRITICAL'], **extra)  # the kernel's own log: noise only (see above)
+    finally:
+        for km in mine: kernels.discard(km)
+
+def interrupt_kernels(kernels:set):
+    "Send SIGINT to the kernel of every manager in `kernels`, as a Ctrl-C in its terminal would: the cell it runs raises `KeyboardInterrupt` (between cells the kernel ignores it)."
+    import signal
+    for km in list(kernels):
+        pid = getattr(getattr(km, 'provisioner', None), 'pid', None)
+        if pid:
+            try: os.kill(pid, signal.SIGINT)
+            except OSError: pass  # it ended meanwhile
 
 def _error_line(e:BaseException) -> str:
     "One line for an exception; papermill's carry the notebook's exception and its cell."
@@ -282,7 +306,7 @@ class BatchResult:
 
     def names(self, status:str) -> list: return [n for n, r in self.records.items() if r['status'] == status]
     @property
-    def exit_code(self) -> int: return 130 if self.names('interrupted') else 1 if self.names('failed') else 0
+    def exit_code(self) -> int: return 130 if self.names('interrupted') or self.names('not run') else 1 if self.names('failed') else 0
 
     def summary(self) -> str:
         "The batch as a plain-text table: experiment, status, wall time (and the error of a failure)."
@@ -320,6 +344,36 @@ def _write_batch_record(result:BatchResult, started:str):
         titles={n: experiment_title(p) for n, p in plan.found.items()},
         experiments={n: entries[n] for n in sorted(entries)}), indent=1) + '\n')
 
+def notebook_slots(plan:Plan, n_notebooks:int) -> int:
+    "How many experiment notebooks run side by side: one per local worker (each gets the jobs' threads), at most one per notebook; one with `--workers 0` or a remote scheduler."
+    if plan.scheduler or plan.workers < 2: return 1
+    return max(1, min(plan.workers, n_notebooks, (os.cpu_count() or 1) // plan.threads))
+
+THREAD_VARIABLES = ('OMP_NUM_THREADS', 'MKL_NUM_THREADS')
+
+def run_side_by_side(todo:list, run_one, execute, slots:int, threads:int, not_run:dict) -> dict:
+    """Run `run_one(tag, name, execute)` for each `(tag, name)` of `todo`, `slots` at a time on threads, the kernels started with `threads` torch threads each; returns {name: record}.
+    A Ctrl-C cancels the notebooks not started (`not_run`) and interrupts the kernels running, which then end as `interrupted`."""
+    from concurrent.futures import ThreadPoolExecutor, wait
+    kernels = set()
+    run = functools.partial(execute, stream=False, kernels=kernels) if execute is execute_papermill else execute
+    saved = {k: os.environ.get(k) for k in THREAD_VARIABLES}
+    os.environ.update({k: str(threads) for k in THREAD_VARIABLES})  # the kernels inherit them: side by side, each gets its share of the cores
+    pool = ThreadPoolExecutor(slots, thread_name_prefix='notebook')
+    try:
+        futures = {pool.submit(run_one, tag, name, run): name for tag, name in todo}
+        try: wait(futures)
+        except KeyboardInterrupt:
+            for f in futures: f.cancel()
+            interrupt_kernels(kernels)
+            while wait(futures, timeout=1).not_done: interrupt_kernels(kernels)  # again until each ends: a kernel between cells ignores it
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)  # all done, unless a second Ctrl-C came: then do not wait
+        for k, v in saved.items():
+            if v is None: os.environ.pop(k, None)
+            else: os.environ[k] = v
+    return {name: dict(not_run) if f.cancelled() else f.result() for f, name in futures.items()}
+
 def run_batch(profile:str='auto', only=None, seeds=None, device:str='auto', out=None, overrides:dict|None=None,
               force:bool=False, experiments_dir=None, runs_root=None, execute=execute_papermill, echo=print, reuse_stale:bool=False,
               workers:int|None=None, threads:int|None=None, scheduler:str|None=None) -> BatchResult:
@@ -335,21 +389,31 @@ def run_batch(profile:str='auto', only=None, seeds=None, device:str='auto', out=
             job_records = run_jobs(plan.jobs, plan.scheduler, plan.workers, plan.threads, echo=echo)
             echo('jobs: ' + ', '.join(f"{sum(r['status'] == s for r in job_records.values())} {s}" for s in ('ok', 'failed', 'skipped')
                                       if any(r['status'] == s for r in job_records.values())))
+        todo = []
         for i, name in enumerate(plan.experiments, 1):
             tag = f"[{i}/{n}] {name}"
-            if stopped:
-                records[name] = dict(status='not run', wall_s=0.0, started_at=None, error='the batch was interrupted'); continue
             if not plan.force and is_finished(plan.profile_dir, name, params, plan.code_versions):
                 done = read_done(plan.profile_dir, name)
                 records[name] = dict(status='skipped', wall_s=0.0, started_at=None, error=None)
                 edited = '; its notebook changed since' if done.get('source_sha256') != _sha256(plan.experiments[name]) else ''
                 echo(f"{tag}: skipped, finished {done.get('finished_at')} with these parameters{edited} (--force reruns it)")
-                continue
+            else: todo.append((tag, name))
+        slots = notebook_slots(plan, len(todo))
+        if slots > 1: echo(f"notebooks: {len(todo)} to run, {slots} side by side with {plan.threads} thread(s) each; their output stays in the executed notebooks")
+        def run_one(tag, name, execute):
             changed = not plan.force and is_finished(plan.profile_dir, name, params)  # finished, but the runs' code changed since
             echo(f"{tag}: running ..." + (" (the code of its runs changed since it finished)" if changed else ''))
-            records[name] = rec = run_experiment(name, plan, execute)
+            rec = run_experiment(name, plan, execute)
             echo(f"{tag}: {rec['status']} in {format_seconds(rec['wall_s'])}" + (f": {rec['error']}" if rec['error'] else ''))
-            stopped = rec['status'] == 'interrupted'
+            return rec
+        not_run = dict(status='not run', wall_s=0.0, started_at=None, error='the batch was interrupted')
+        if slots > 1: records.update(run_side_by_side(todo, run_one, execute, slots, plan.threads, not_run))
+        else:
+            for tag, name in todo:
+                if stopped: records[name] = dict(not_run); continue
+                records[name] = rec = run_one(tag, name, execute)
+                stopped = rec['status'] == 'interrupted'
+        records = {name: records[name] for name in plan.experiments}  # the batch's order
         result = BatchResult(plan, records, time.perf_counter() - t0, jobs=job_records)
         _write_batch_record(result, started)
         result.report = assemble_report(plan.profile_dir)
