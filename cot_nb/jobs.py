@@ -13,7 +13,7 @@ from .project import notebook_cells, cell_source
 # %% auto #0
 __all__ = ['RUNS_TAG', 'RUNS_NAME', 'VARIANTS_NAME', 'CORPUS_NAME', 'VARIANT_KEYS', 'resolve_methods', 'experiment_methods',
            'experiment_variants', 'resolve_variant', 'labelled_variants', 'method_variants', 'experiment_corpus',
-           'TrainingJob', 'plan_jobs', 'run_job', 'dask_client', 'run_jobs', 'time_layouts']
+           'TrainingJob', 'plan_jobs', 'run_job', 'clip_line', 'dask_client', 'run_jobs', 'time_layouts']
 
 # %% ../nbs/11a_jobs.ipynb #j0b50006
 RUNS_TAG, RUNS_NAME, VARIANTS_NAME, CORPUS_NAME = 'runs', 'methods_trained', 'variants', 'corpus'
@@ -163,9 +163,11 @@ def run_job(job:TrainingJob, threads:int=1) -> dict:
     finally: torch.set_num_threads(before)
     return dict(final=result.final, code_version=result.code_version, stale=result.stale, wall_s=time.perf_counter() - t0)
 
-def _error_line(e:BaseException) -> str:
-    line = f"{type(e).__name__}: {' '.join(str(e).split())}"
-    return line if len(line) <= 1_000 else line[:997] + '...'  # as long as the batch summary's (cot_nb.reproduce): a data error's fix must reach the record whole
+def clip_line(line:str, limit:int=1_000) -> str:
+    "`line` cut to `limit` characters, ending in '...' when cut: long enough for a data error's fix (the file, its URL, where to put it) to reach a job's or an experiment's record whole."
+    return line if len(line) <= limit else line[:limit - 3] + '...'
+
+def _error_line(e:BaseException) -> str: return clip_line(f"{type(e).__name__}: {' '.join(str(e).split())}")
 
 @contextlib.contextmanager
 def dask_client(scheduler:str|None=None, workers:int=2, threads:int=1):

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from .assemble import BATCH_NAME, assemble_report, done_path, format_seconds, fragment_path, read_batch, read_done, read_fragment
 from .config import ConfigError, make_config, methods, overrides_for, resolve_device, resolve_profile
-from .jobs import plan_jobs, run_jobs
+from .jobs import clip_line, plan_jobs, run_jobs
 from .project import atomic_write, cell_source, notebook_cells, repo_root
 
 # %% auto #0
@@ -250,7 +250,7 @@ def _error_line(e:BaseException) -> str:
         cell = f" (cell [{e.exec_count}])" if getattr(e, 'exec_count', None) is not None else ''
         line = f"{e.ename}: {evalue}{cell}"
     else: line = f"{type(e).__name__}: {(str(e).strip().splitlines() or [''])[0]}"
-    return line if len(line) <= 1_000 else line[:997] + '...'  # long enough for a data error's fix (the file, its URL, where to put it)
+    return clip_line(line)
 
 def _fragment_error(out_dir, name:str, since:float) -> str|None:
     "Why the fragment the experiment just wrote cannot go into the report (None when it can)."
