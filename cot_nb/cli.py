@@ -94,7 +94,7 @@ def reproduce(profile:Param("smoke, cpu, paper or auto (paper with CUDA, else cp
               experiments:Param("folder of experiment notebooks (default: nbs/experiments)", str)=None,
               runs:Param("checkpoint folder (default: runs in the repository); experiments get <runs>/<profile>", str)=None,
               reuse_stale:Param("reuse finished runs that other code trained instead of training them again (REPORT.md names them)", store_true)=False,
-              workers:Param("local Dask workers that train the runs (default: 1, or one per --threads cores; 0: in this process)", int)=None,
+              workers:Param("local Dask workers that train the runs, then run the notebooks side by side (default: one per core, single-threaded, from two jobs per core to train, else 1; with --threads, one per --threads cores; 0: in this process)", int)=None,
               threads:Param("torch threads per training job (default: the cores over the workers; 1 with --scheduler)", int)=None,
               scheduler:Param("address of a running Dask scheduler (tcp://host:port) to train the runs on, instead of a local cluster; --runs must be a folder every worker shares", str)=None):
     "Run the experiment notebooks with papermill into <out>/<profile>/, skipping finished ones, and assemble REPORT.md."
