@@ -386,9 +386,13 @@ def run_batch(profile:str='auto', only=None, seeds=None, device:str='auto', out=
     with _batch_lock(plan.profile_dir):
         stopped, job_records = False, {}
         if plan.jobs:  # every run the experiments need, each once; the notebooks then only reload them
-            job_records = run_jobs(plan.jobs, plan.scheduler, plan.workers, plan.threads, echo=echo)
-            echo('jobs: ' + ', '.join(f"{sum(r['status'] == s for r in job_records.values())} {s}" for s in ('ok', 'failed', 'skipped')
-                                      if any(r['status'] == s for r in job_records.values())))
+            try: job_records = run_jobs(plan.jobs, plan.scheduler, plan.workers, plan.threads, echo=echo)
+            except KeyboardInterrupt:  # a Ctrl-C while training: finished runs stay, the others resume from their last checkpoint
+                echo('jobs: interrupted; finished runs are kept, the others resume from their last checkpoint at the next batch')
+                stopped = True
+            else:
+                echo('jobs: ' + ', '.join(f"{sum(r['status'] == s for r in job_records.values())} {s}" for s in ('ok', 'failed', 'skipped')
+                                          if any(r['status'] == s for r in job_records.values())))
         todo = []
         for i, name in enumerate(plan.experiments, 1):
             tag = f"[{i}/{n}] {name}"
@@ -398,6 +402,7 @@ def run_batch(profile:str='auto', only=None, seeds=None, device:str='auto', out=
                 edited = '; its notebook changed since' if done.get('source_sha256') != _sha256(plan.experiments[name]) else ''
                 echo(f"{tag}: skipped, finished {done.get('finished_at')} with these parameters{edited} (--force reruns it)")
             else: todo.append((tag, name))
+        if stopped: records.update({name: dict(status='not run', wall_s=0.0, started_at=None, error='the batch was interrupted') for _, name in todo}); todo = []
         slots = notebook_slots(plan, len(todo))
         if slots > 1: echo(f"notebooks: {len(todo)} to run, {slots} side by side with {plan.threads} thread(s) each; their output stays in the executed notebooks")
         def run_one(tag, name, execute):
