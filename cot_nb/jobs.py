@@ -11,9 +11,10 @@ from .config import PROFILES, ConfigError, RunConfig, make_config, method_spec, 
 from .project import notebook_cells, cell_source
 
 # %% auto #0
-__all__ = ['RUNS_TAG', 'RUNS_NAME', 'VARIANTS_NAME', 'CORPUS_NAME', 'VARIANT_KEYS', 'resolve_methods', 'experiment_methods',
-           'experiment_variants', 'resolve_variant', 'labelled_variants', 'method_variants', 'experiment_corpus',
-           'TrainingJob', 'plan_jobs', 'run_job', 'clip_line', 'dask_client', 'run_jobs', 'time_layouts']
+__all__ = ['RUNS_TAG', 'RUNS_NAME', 'VARIANTS_NAME', 'CORPUS_NAME', 'VARIANT_KEYS', 'THREAD_VARIABLES', 'resolve_methods',
+           'experiment_methods', 'experiment_variants', 'resolve_variant', 'labelled_variants', 'method_variants',
+           'experiment_corpus', 'TrainingJob', 'plan_jobs', 'run_job', 'clip_line', 'dask_client', 'run_jobs',
+           'time_layouts']
 
 # %% ../nbs/11a_jobs.ipynb #j0b50006
 RUNS_TAG, RUNS_NAME, VARIANTS_NAME, CORPUS_NAME = 'runs', 'methods_trained', 'variants', 'corpus'
@@ -169,6 +170,8 @@ def clip_line(line:str, limit:int=1_000) -> str:
 
 def _error_line(e:BaseException) -> str: return clip_line(f"{type(e).__name__}: {' '.join(str(e).split())}")
 
+THREAD_VARIABLES = ('OMP_NUM_THREADS', 'MKL_NUM_THREADS')  # what sets a process's thread pools before torch starts
+
 @contextlib.contextmanager
 def dask_client(scheduler:str|None=None, workers:int=2, threads:int=1):
     "A Dask client: of the cluster at `scheduler`, or of a new local cluster of `workers` processes that run one job at a time each."
@@ -180,7 +183,7 @@ def dask_client(scheduler:str|None=None, workers:int=2, threads:int=1):
     except ImportError: dashboard = None
     else: dashboard = ':0'
     with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=dashboard, silence_logs=logging.ERROR,
-                      env=dict(OMP_NUM_THREADS=str(threads), MKL_NUM_THREADS=str(threads))) as cluster, Client(cluster) as client:
+                      env={k: str(threads) for k in THREAD_VARIABLES}) as cluster, Client(cluster) as client:
         yield client
 
 def run_jobs(jobs:list, scheduler:str|None=None, workers:int=2, threads:int=1, echo=print, progress:bool=True) -> dict:

@@ -10,15 +10,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from .assemble import BATCH_NAME, assemble_report, done_path, format_seconds, fragment_path, read_batch, read_done, read_fragment
 from .config import ConfigError, make_config, methods, overrides_for, resolve_device, resolve_profile
-from .jobs import clip_line, plan_jobs, run_jobs
+from .jobs import THREAD_VARIABLES, clip_line, plan_jobs, run_jobs
 from .project import atomic_write, cell_source, notebook_cells, repo_root
 
 # %% auto #0
-__all__ = ['PARAMETERS', 'DEFAULT_SEEDS', 'PLACES', 'BATCH_NAME', 'THREAD_VARIABLES', 'default_experiments_dir',
-           'find_experiments', 'experiment_title', 'parameters_problem', 'describe_experiments', 'check_seeds',
-           'check_overrides', 'select_experiments', 'Plan', 'plan_batch', 'check_workers', 'is_finished', 'git_state',
-           'execute_papermill', 'interrupt_kernels', 'run_experiment', 'BatchResult', 'notebook_slots',
-           'run_side_by_side', 'run_batch']
+__all__ = ['PARAMETERS', 'DEFAULT_SEEDS', 'PLACES', 'BATCH_NAME', 'default_experiments_dir', 'find_experiments',
+           'experiment_title', 'parameters_problem', 'describe_experiments', 'check_seeds', 'check_overrides',
+           'select_experiments', 'Plan', 'plan_batch', 'check_workers', 'is_finished', 'git_state', 'execute_papermill',
+           'interrupt_kernels', 'run_experiment', 'BatchResult', 'notebook_slots', 'run_side_by_side', 'run_batch']
 
 # %% ../nbs/11_reproduce.ipynb #a1a6be1d
 PARAMETERS = ('profile', 'seeds', 'device', 'overrides', 'out_dir', 'runs_dir', 'reuse_stale')
@@ -349,8 +348,6 @@ def notebook_slots(plan:Plan, n_notebooks:int) -> int:
     if plan.scheduler or plan.workers < 2: return 1
     return max(1, min(plan.workers, n_notebooks, (os.cpu_count() or 1) // plan.threads))
 
-THREAD_VARIABLES = ('OMP_NUM_THREADS', 'MKL_NUM_THREADS')
-
 def run_side_by_side(todo:list, run_one, execute, slots:int, threads:int, not_run:dict) -> dict:
     """Run `run_one(tag, name, execute)` for each `(tag, name)` of `todo`, `slots` at a time on threads, the kernels started with `threads` torch threads each; returns {name: record}.
     A Ctrl-C cancels the notebooks not started (`not_run`) and interrupts the kernels running, which then end as `interrupted`."""
@@ -402,7 +399,8 @@ def run_batch(profile:str='auto', only=None, seeds=None, device:str='auto', out=
                 edited = '; its notebook changed since' if done.get('source_sha256') != _sha256(plan.experiments[name]) else ''
                 echo(f"{tag}: skipped, finished {done.get('finished_at')} with these parameters{edited} (--force reruns it)")
             else: todo.append((tag, name))
-        if stopped: records.update({name: dict(status='not run', wall_s=0.0, started_at=None, error='the batch was interrupted') for _, name in todo}); todo = []
+        not_run = dict(status='not run', wall_s=0.0, started_at=None, error='the batch was interrupted')
+        if stopped: records.update({name: dict(not_run) for _, name in todo}); todo = []
         slots = notebook_slots(plan, len(todo))
         if slots > 1: echo(f"notebooks: {len(todo)} to run, {slots} side by side with {plan.threads} thread(s) each; their output stays in the executed notebooks")
         def run_one(tag, name, execute):
@@ -411,7 +409,6 @@ def run_batch(profile:str='auto', only=None, seeds=None, device:str='auto', out=
             rec = run_experiment(name, plan, execute)
             echo(f"{tag}: {rec['status']} in {format_seconds(rec['wall_s'])}" + (f": {rec['error']}" if rec['error'] else ''))
             return rec
-        not_run = dict(status='not run', wall_s=0.0, started_at=None, error='the batch was interrupted')
         if slots > 1: records.update(run_side_by_side(todo, run_one, execute, slots, plan.threads, not_run))
         else:
             for tag, name in todo:
