@@ -5,6 +5,7 @@
 # %% ../nbs/08c_text_scoring.ipynb #cda50222
 from __future__ import annotations
 import hashlib, json, os, pickle
+from contextlib import contextmanager
 from pathlib import Path
 from types import SimpleNamespace
 from .frontier import DEFAULT_ALPHAS
@@ -31,14 +32,26 @@ def _scoring_task(label:str, run, path) -> tuple:
     "What scoring reads of a run: its generator (pickled), config, final evaluation and scores file; not its optimisers and random generators."
     return label, pickle.dumps(run.method.generator), run.cfg, run.final, path
 
+@contextmanager
+def _exclusive(path:Path|None):
+    "An exclusive lock on `path` (a `.lock` file beside it) while the block runs; nothing where there is no path or no POSIX locks."
+    try: import fcntl
+    except ImportError: fcntl = None
+    if path is None or fcntl is None: yield; return
+    with open(path.with_suffix('.lock'), 'w') as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
+
 def _score(task:tuple, corpus, references, scoring:dict, starred_alpha:float) -> tuple:
-    "(label, (row, frontier rows)) of one task: read from its scores file if there is one, else scored and written whole."
+    """(label, (row, frontier rows)) of one task: read from its scores file if there is one, else scored and written whole.
+    Under a lock on the file: two notebooks scoring the same run at once (Tables 2-3 and the Reverse-KL rows share CoT-basic's) score it once."""
     label, generator, cfg, final, path = task
-    if path is not None and path.is_file(): return label, tuple(json.loads(path.read_text()))
-    run = SimpleNamespace(method=SimpleNamespace(generator=pickle.loads(generator)), cfg=cfg, final=final)
-    row, frontier = score_text_run(run, corpus, references, starred_alpha, **scoring)
-    if path is not None:
-        tmp = path.with_suffix('.tmp'); tmp.write_text(json.dumps([row, frontier], default=float)); tmp.replace(path)
+    with _exclusive(path):
+        if path is not None and path.is_file(): return label, tuple(json.loads(path.read_text()))
+        run = SimpleNamespace(method=SimpleNamespace(generator=pickle.loads(generator)), cfg=cfg, final=final)
+        row, frontier = score_text_run(run, corpus, references, starred_alpha, **scoring)
+        if path is not None:
+            tmp = path.with_suffix('.tmp'); tmp.write_text(json.dumps([row, frontier], default=float)); tmp.replace(path)
     return label, (row, frontier)
 
 def score_text_runs(results:dict, corpus, references, scoring:dict, starred_alpha:float=STARRED_ALPHA, processes:int|None=1, progress:bool=True) -> tuple:
