@@ -93,6 +93,13 @@ def _experiment_names(profile_dir:Path, batch:dict) -> list:
     return sorted({p.stem for p in (profile_dir/'.done').glob('*.json')} |
                   {p.name[:-len('.report.json')] for p in profile_dir.glob('*.report.json')})
 
+def _result_commits(done:dict) -> str:
+    "The commits the results were rendered at, each with its experiments: experiments rendered by different batches can differ."
+    by = {}
+    for n, d in done.items():
+        if d is not None: by.setdefault(_git_text(d.get('git')) if d.get('git') else 'unknown', []).append(n)
+    return '; '.join(f"{c} ({', '.join(ns)})" for c, ns in by.items()) or 'none'
+
 def _jobs_section(jobs:dict) -> list:
     "REPORT.md lines on the last batch's training jobs (`cot_nb.jobs`): how many ran, were reused or failed, and each failure's error."
     if not jobs: return []
@@ -125,7 +132,9 @@ def report_markdown(profile_dir) -> str:
     prof = batch.get('profile', profile_dir.name)
     out = [f"# Reproduction report: CoT (Lu et al., ICML 2019), profile `{prof}`", '',
            "Assembled by `cot_nb reproduce` from the report fragments of the experiment notebooks in `nbs/experiments/`; "
-           "their executed notebooks are in `notebooks/`. Verdicts say whether each claim of the paper held in our runs at this profile.", '',
+           "their executed notebooks are in `notebooks/`. Verdicts say whether each claim of the paper held in our runs at this profile. "
+           "The table describes the last batch; an experiment it did not run keeps the results of the batch that did, "
+           "rendered at the commit its row of `results rendered at` names.", '',
            '| | |', '|---|---|',
            f"| profile | `{prof}`" + (f" (asked: `{asked}`)" if asked and asked != prof else '') + ' |',
            f"| command | `{batch.get('command', 'unknown')}` |",
@@ -134,7 +143,8 @@ def report_markdown(profile_dir) -> str:
            f"| device | {batch.get('device', 'unknown')} |",
            f"| seeds | {', '.join(map(str, batch.get('seeds', []))) or 'unknown'} |",
            f"| overrides | {_cell(', '.join(f'{k}={v}' for k, v in (batch.get('overrides') or {}).items()) or 'none')} |",
-           f"| batch wall time | {format_seconds(batch['total_wall_s']) if 'total_wall_s' in batch else 'unknown'} |", '',
+           f"| batch wall time | {format_seconds(batch['total_wall_s']) if 'total_wall_s' in batch else 'unknown'} |",
+           f"| results rendered at | {_cell(_result_commits(done))} |", '',
            '## Experiments', '',
            '| experiment | last batch | wall time of the results | results | seeds; overrides | executed notebook |', '|---|---|---|---|---|---|']
     for n in names:
