@@ -21,32 +21,40 @@ def bench(device:Param("torch device: cpu, cuda, auto", str)='cpu',
           bleu:Param("also time BLEU-5 and exact Self-BLEU-5 at 10,000 sentences (NLTK extrapolated beside them) and print the EMNLP test split's own Self-BLEU-2..5", store_true)=False,
           gradstats:Param("also time one gradient-statistics evaluation (3,000 samples, per-sample gradients by vmap) against the plain per-sample loop on the same samples", store_true)=False,
           layouts:Param("instead: time the 3-seed CoT job set of --layout_steps iterations on each workers x threads layout, e.g. 2x1,1x2", str)=None,
-          layout_steps:Param("CoT iterations per job for --layouts (cpu profile otherwise)", int)=400):
+          layout_steps:Param("CoT iterations per job for --layouts (cpu profile otherwise)", int)=400,
+          threads:Param("torch threads for the timings (default: torch's, one per core); 1 times a training job the way `cot_nb reproduce` runs the cpu profile's, one single-threaded job per core", int)=None):
     "Time an MLE step, a CoT iteration and sampling 10,000 sequences at the paper's sizes (or, with --layouts, worker layouts)."
     from cot_nb.config import resolve_device
+    if threads is not None and threads < 1: raise ConfigError(f"--threads {threads} must be at least 1")
     if layouts:
+        if threads is not None: raise ConfigError("--threads does not apply to --layouts (each layout names its threads); drop one of them")
         from cot_nb.jobs import time_layouts
         pairs = [_layout(s) for s in layouts.split(',')]
         result = time_layouts(pairs, steps=layout_steps, device=resolve_device(device), echo=(lambda *a: None) if json else print)
         print(_to_json(result) if json else f"median wall time {result['median_s']} s; speedup over {layouts.split(',')[0]}: {result['speedup_vs_first']}")
         return result
+    import torch
     from cot_nb.bench import benchmark, format_benchmark
     from cot_nb.config import PRECISIONS
     precisions = [p.strip() for p in precision.split(',')]
     if bad := [p for p in precisions if p not in PRECISIONS]: raise ConfigError(f"--precision {','.join(bad)} is unknown; choose from {', '.join(PRECISIONS)}")
-    result = benchmark(resolve_device(device), batch_size, repeats, precisions=precisions)
-    if gans:
-        from cot_nb.bench import gan_benchmark
-        result['gans'] = gan_benchmark(resolve_device(device), repeats=repeats)
-    if bleu:
-        from cot_nb.bleu import bleu_benchmark, test_split_self_bleu
-        result['bleu'] = bleu_benchmark()
-        result['bleu']['emnlp_test_self_bleu'] = {'whitespace': test_split_self_bleu(tokenizer='whitespace')}
-        try: result['bleu']['emnlp_test_self_bleu']['nltk'] = test_split_self_bleu(tokenizer='nltk')
-        except ImportError: pass  # NLTK is a test-only dependency
-    if gradstats:
-        from cot_nb.gradient_stats import gradient_statistics_speed
-        result['gradstats'] = gradient_statistics_speed(device=resolve_device(device))
+    before = torch.get_num_threads()
+    if threads: torch.set_num_threads(threads)
+    try:
+        result = benchmark(resolve_device(device), batch_size, repeats, precisions=precisions)
+        if gans:
+            from cot_nb.bench import gan_benchmark
+            result['gans'] = gan_benchmark(resolve_device(device), repeats=repeats)
+        if bleu:
+            from cot_nb.bleu import bleu_benchmark, test_split_self_bleu
+            result['bleu'] = bleu_benchmark()
+            result['bleu']['emnlp_test_self_bleu'] = {'whitespace': test_split_self_bleu(tokenizer='whitespace')}
+            try: result['bleu']['emnlp_test_self_bleu']['nltk'] = test_split_self_bleu(tokenizer='nltk')
+            except ImportError: pass  # NLTK is a test-only dependency
+        if gradstats:
+            from cot_nb.gradient_stats import gradient_statistics_speed
+            result['gradstats'] = gradient_statistics_speed(device=resolve_device(device))
+    finally: torch.set_num_threads(before)  # bench() called from Python leaves the caller's setting
     print(_to_json(result) if json else format_benchmark(result))
     return result
 
