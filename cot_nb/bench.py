@@ -12,8 +12,8 @@ from .train import sync_device
 
 # %% auto #0
 __all__ = ['OP_GROUPS', 'GAN_METHODS', 'STEP_METHODS', 'median_ms', 'count_flops', 'interleaved_median_ms', 'gemm_gflops',
-           'time_breakdown', 'benchmark', 'format_benchmark', 'gan_epoch_seconds', 'rollout_speedup',
-           'paper_epoch_ratios', 'gan_benchmark']
+           'time_breakdown', 'benchmark', 'format_benchmark', 'epoch_unit', 'epoch_timer', 'interleaved_epoch_seconds',
+           'rollout_speedup', 'paper_epoch_ratios', 'gan_benchmark']
 
 # %% ../nbs/09_bench.ipynb #f0be6378
 def median_ms(fn, warmup:int=3, repeats:int=15, device='cpu') -> float:
@@ -176,14 +176,26 @@ def format_benchmark(r:dict) -> str:
     return head + '\n' + '\n'.join(f"{a:<{w}}{b:<32}{c}" for a, b, c in rows)
 
 # %% ../nbs/09_bench.ipynb #ganb0002
-def gan_epoch_seconds(name:str, device:str='cpu', epochs:int=2, warmup:int=1, batch_size:int=64) -> float:
-    "Median seconds of one adversarial epoch of GAN method `name` at the `paper` profile's sizes, from its initial generator."
-    cfg = make_config('paper', name, device=device, batch_size=batch_size)
+def epoch_unit(trainer, steps_per_epoch:int, block:int=16) -> tuple:
+    """(`fn`, `scale`): `fn()` runs the trainer's next `block` steps, or its next whole adversarial epoch for a GAN;
+    `scale` turns the time of one call into the time of one epoch (`steps_per_epoch / block`; 1 for a GAN epoch)."""
+    i = iter(range(10**9))
+    if hasattr(trainer, 'adversarial_epoch'): return (lambda: trainer.adversarial_epoch(next(i))), 1.0
+    return (lambda: [trainer.step(next(i)) for _ in range(block)]), steps_per_epoch / block
+
+def epoch_timer(cfg, block:int=16) -> tuple:
+    """`epoch_unit` of the method that `cfg` configures, built on random tokens of the configured sizes.
+    An epoch's work does not depend on what the models have learnt, so freshly initialised models time it."""
     data = torch.randint(1, cfg.vocab_size, (cfg.n_train, cfg.seq_len), generator=torch.Generator().manual_seed(0))
     torch.manual_seed(0)
-    m = method_spec(name).trainer(cfg, data)
-    i = iter(range(10**9))
-    return median_ms(lambda: m.adversarial_epoch(next(i)), warmup, epochs, device) / 1000
+    return epoch_unit(method_spec(cfg.method).trainer(cfg, data), cfg.steps_per_epoch, block)
+
+def interleaved_epoch_seconds(configs:dict, rounds:int=5, warmup:int=1, block:int=16, device='cpu') -> dict:
+    """{name: seconds per epoch} of the method configured by each `configs[name]`, all timed in turn within each round in this process
+    (`interleaved_median_ms`), so that the machine's drifting speed slows them alike and their ratios hold: medians over `rounds`."""
+    timers = {name: epoch_timer(cfg, block) for name, cfg in configs.items()}
+    ms = interleaved_median_ms({name: fn for name, (fn, _) in timers.items()}, warmup, rounds, device)
+    return {name: ms[name] * scale / 1000 for name, (_, scale) in timers.items()}
 
 def rollout_speedup(device:str='cpu', batch_size:int=64, n_rollouts:int=16, repeats:int=3) -> dict:
     "Seconds of the batched rollout and of the per-prefix loop on the same work (`batch_size` sequences of the generator's length, `n_rollouts` per prefix), and their ratio."
@@ -205,14 +217,12 @@ def paper_epoch_ratios() -> dict:
     t = PAPER['table1']
     return {m: t[method_label(m)]['time_epoch'][0] / t['MLE']['time_epoch'][0] for m in GAN_METHODS + STEP_METHODS}
 
-def gan_benchmark(device:str='cpu', epochs:int=2, repeats:int=15) -> dict:
+def gan_benchmark(device:str='cpu', rounds:int=3) -> dict:
     """Seconds per full-size epoch of every baseline and of CoT, as ratios to an MLE epoch, beside the paper's ratios; and the rollout speedup.
-    MLE, Scheduled Sampling, Professor Forcing and CoT are timed step by step, interleaved in this process (an epoch is 156 steps of each), all in fp32
-    so that the ratios compare algorithms, not precisions; the GANs' epochs are timed whole (`gan_epoch_seconds`)."""
-    ms = interleaved_median_ms({m: _stepper(_method(m, device, 64)) for m in ('mle',) + STEP_METHODS}, 3, repeats, device)
-    mle_epoch_s = 156 * ms['mle'] / 1000
-    out = dict(mle_epoch_s=mle_epoch_s, epoch_s={}, ratio_to_mle={}, paper_ratio=paper_epoch_ratios(), rollout=rollout_speedup(device))
-    for name in GAN_METHODS + STEP_METHODS:
-        out['epoch_s'][name] = gan_epoch_seconds(name, device, epochs) if name in GAN_METHODS else 156 * ms[name] / 1000
-        out['ratio_to_mle'][name] = out['epoch_s'][name] / mle_epoch_s
-    return out
+    Every method at the `paper` profile's sizes, all in fp32 so that the ratios compare algorithms, not precisions, timed interleaved
+    (`interleaved_epoch_seconds`): MLE, Scheduled Sampling, Professor Forcing and CoT by blocks of 16 of their 156 steps, the GANs by whole epochs."""
+    names = ('mle',) + GAN_METHODS + STEP_METHODS
+    epoch_s = interleaved_epoch_seconds({m: make_config('paper', m, device=device, batch_size=64, precision='fp32') for m in names}, rounds, device=device)
+    mle_epoch_s = epoch_s.pop('mle')
+    return dict(mle_epoch_s=mle_epoch_s, epoch_s=epoch_s, ratio_to_mle={m: t / mle_epoch_s for m, t in epoch_s.items()},
+                paper_ratio=paper_epoch_ratios(), rollout=rollout_speedup(device))

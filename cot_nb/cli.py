@@ -44,7 +44,7 @@ def bench(device:Param("torch device: cpu, cuda, auto", str)='cpu',
         result = benchmark(resolve_device(device), batch_size, repeats, precisions=precisions)
         if gans:
             from cot_nb.bench import gan_benchmark
-            result['gans'] = gan_benchmark(resolve_device(device), repeats=repeats)
+            result['gans'] = gan_benchmark(resolve_device(device), rounds=max(3, repeats // 5))  # a round times every method's epoch once
         if bleu:
             from cot_nb.bleu import bleu_benchmark, test_split_self_bleu
             result['bleu'] = bleu_benchmark()
