@@ -11,9 +11,10 @@ from .config import make_config, method_spec
 from .train import sync_device
 
 # %% auto #0
-__all__ = ['OP_GROUPS', 'GAN_METHODS', 'STEP_METHODS', 'median_ms', 'count_flops', 'interleaved_median_ms', 'gemm_gflops',
-           'time_breakdown', 'benchmark', 'format_benchmark', 'epoch_unit', 'epoch_timer', 'interleaved_epoch_seconds',
-           'rollout_speedup', 'paper_epoch_ratios', 'gan_benchmark']
+__all__ = ['OP_GROUPS', 'GAN_METHODS', 'STEP_METHODS', 'median_ms', 'count_flops', 'interleaved_times_ms',
+           'interleaved_median_ms', 'paired_ratios', 'gemm_gflops', 'time_breakdown', 'benchmark', 'format_benchmark',
+           'epoch_unit', 'epoch_timer', 'interleaved_epoch_seconds', 'rollout_speedup', 'paper_epoch_ratios',
+           'gan_benchmark']
 
 # %% ../nbs/09_bench.ipynb #f0be6378
 def median_ms(fn, warmup:int=3, repeats:int=15, device='cpu') -> float:
@@ -30,8 +31,8 @@ def count_flops(fn) -> int:
     with FlopCounterMode(display=False) as counter: fn()
     return counter.get_total_flops()
 
-def interleaved_median_ms(fns:dict, warmup:int=3, repeats:int=15, device='cpu') -> dict:
-    "{name: median wall time in ms} of each `fns[name]()`, timed in turn within each round, so a machine whose speed drifts slows them all alike."
+def interleaved_times_ms(fns:dict, warmup:int=3, repeats:int=15, device='cpu') -> dict:
+    "{name: [wall time in ms of each round]} of each `fns[name]()`, timed in turn within each round, so a machine whose speed drifts slows them all alike."
     for _ in range(warmup):
         for fn in fns.values(): fn()
     times = {k: [] for k in fns}
@@ -39,7 +40,16 @@ def interleaved_median_ms(fns:dict, warmup:int=3, repeats:int=15, device='cpu') 
         for k, fn in fns.items():
             sync_device(device); t0 = time.perf_counter(); fn(); sync_device(device)
             times[k].append(1000 * (time.perf_counter() - t0))
-    return {k: statistics.median(v) for k, v in times.items()}
+    return times
+
+def interleaved_median_ms(fns:dict, warmup:int=3, repeats:int=15, device='cpu') -> dict:
+    "{name: median wall time in ms} of each `fns[name]()` over the rounds of `interleaved_times_ms`."
+    return {k: statistics.median(v) for k, v in interleaved_times_ms(fns, warmup, repeats, device).items()}
+
+def paired_ratios(a:list, b:list) -> dict:
+    "The round-by-round ratios a_i / b_i of two timings taken in the same rounds (`interleaved_times_ms`): their median, lowest and highest."
+    r = sorted(x / y for x, y in zip(a, b, strict=True))
+    return dict(median=statistics.median(r), low=r[0], high=r[-1], rounds=len(r))
 
 def gemm_gflops(n:int=2048, device='cpu', repeats:int=10, dtype=torch.float32) -> float:
     "The device's measured matrix-multiply throughput on n x n matrices of `dtype`, GFLOP/s."
@@ -190,12 +200,14 @@ def epoch_timer(cfg, block:int=16) -> tuple:
     torch.manual_seed(0)
     return epoch_unit(method_spec(cfg.method).trainer(cfg, data), cfg.steps_per_epoch, block)
 
-def interleaved_epoch_seconds(configs:dict, rounds:int=5, warmup:int=1, block:int=16, device='cpu') -> dict:
+def interleaved_epoch_seconds(configs:dict, rounds:int=5, warmup:int=1, block:int=16, device='cpu', per_round:bool=False) -> dict:
     """{name: seconds per epoch} of the method configured by each `configs[name]`, all timed in turn within each round in this process
-    (`interleaved_median_ms`), so that the machine's drifting speed slows them alike and their ratios hold: medians over `rounds`."""
+    (`interleaved_times_ms`), so that the machine's drifting speed slows them alike and their ratios hold: medians over `rounds`,
+    or with `per_round` each round's time (for `paired_ratios`)."""
     timers = {name: epoch_timer(cfg, block) for name, cfg in configs.items()}
-    ms = interleaved_median_ms({name: fn for name, (fn, _) in timers.items()}, warmup, rounds, device)
-    return {name: ms[name] * scale / 1000 for name, (_, scale) in timers.items()}
+    ms = interleaved_times_ms({name: fn for name, (fn, _) in timers.items()}, warmup, rounds, device)
+    per = {name: [t * scale / 1000 for t in ms[name]] for name, (_, scale) in timers.items()}
+    return per if per_round else {name: statistics.median(v) for name, v in per.items()}
 
 def rollout_speedup(device:str='cpu', batch_size:int=64, n_rollouts:int=16, repeats:int=3) -> dict:
     "Seconds of the batched rollout and of the per-prefix loop on the same work (`batch_size` sequences of the generator's length, `n_rollouts` per prefix), and their ratio."
